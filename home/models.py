@@ -1,0 +1,413 @@
+"""The party as a page tree: the central office, branches, primary organisations,
+and the announcements each of them publishes."""
+
+import string
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Substr
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.blocks import ImageBlock
+from wagtail.models import Page
+from wagtail.search import index
+
+from .collation import kazakh_sort_key
+
+CHILD_ORGANISATIONS_PER_PAGE = 30
+LATEST_ANNOUNCEMENTS = 5
+
+
+class OrganisationLevel(models.TextChoices):
+    CENTRAL = "central", _("Central office")
+    REGION = "region", _("Regional branch")
+    DISTRICT = "district", _("City or district branch")
+    PRIMARY = "primary", _("Primary organisation")
+
+
+class ContentLanguage(models.TextChoices):
+    KAZAKH = "kk", _("Kazakh")
+    RUSSIAN = "ru", _("Russian")
+    ENGLISH = "en", _("English")
+
+
+ORGANISATION_PAGE_TYPES = [
+    "home.HomePage",
+    "home.RegionalBranchPage",
+    "home.DistrictBranchPage",
+    "home.PrimaryOrganisationPage",
+]
+
+# Page types that may hold a document library or announcements; every
+# organisation page lists these, so adding one here adds it everywhere.
+ORGANISATION_CONTENT_TYPES = [
+    "docs_library.DocumentLibraryPage",
+    "home.AnnouncementIndexPage",
+    "home.AnnouncementPage",
+]
+
+
+def organisation_page_models():
+    """Every concrete organisation page type, in tree order."""
+    return [HomePage, RegionalBranchPage, DistrictBranchPage, PrimaryOrganisationPage]
+
+
+REGISTRATION_PATTERN_FIELDS = ("org_code", "type_code", "year", "seq")
+
+
+def format_registration_number(pattern: str, **values) -> str:
+    """Fill a pattern such as ``{org_code}-{type_code}/{seq}``.
+
+    Only plain ``{name}`` and ``{name:spec}`` fields are filled; anything else
+    is a ``ValueError`` that the organisation form reports.
+    """
+    for _text, field, _spec, _conversion in string.Formatter().parse(pattern):
+        if field is not None and field not in REGISTRATION_PATTERN_FIELDS:
+            raise ValueError(field)
+    return pattern.format_map(values)
+
+
+def organisation_sort_key():
+    """The Kazakh sort key of an organisation page, whichever table it lives in."""
+    return Coalesce(
+        *[
+            Subquery(model.objects.filter(pk=OuterRef("pk")).values("sort_key")[:1])
+            for model in organisation_page_models()
+        ]
+    )
+
+
+class OrganisationPage(Page):
+    """What every organisation in the party has, whatever its level.
+
+    The page title is the organisation's Kazakh name; Russian and English names
+    are kept beside it and shown when the reader's language asks for them.
+    """
+
+    level: str = ""
+
+    name_ru = models.CharField(_("name (Russian)"), max_length=255, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    org_code = models.CharField(
+        _("organisation code"),
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text=_("Used in registration numbers, for example 02-05."),
+    )
+    sort_key = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+    registration_pattern = models.CharField(
+        _("registration number pattern"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Numbers new documents when their number is left empty, for example "
+            "{org_code}-{type_code}/{seq}. Fields: org_code, type_code, year, seq."
+        ),
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    chair = models.CharField(_("chair"), max_length=255, blank=True)
+    secretary = models.CharField(_("secretary"), max_length=255, blank=True)
+    description = RichTextField(_("description"), blank=True)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("name_ru"), FieldPanel("name_en"), FieldPanel("short_name")],
+            heading=_("Names"),
+        ),
+        FieldRowPanel([FieldPanel("org_code"), FieldPanel("registration_pattern")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("address"),
+                FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
+                FieldRowPanel([FieldPanel("chair"), FieldPanel("secretary")]),
+            ],
+            heading=_("Contacts"),
+        ),
+        FieldPanel("description"),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("name_ru"),
+        index.SearchField("name_en"),
+        index.SearchField("short_name"),
+        index.SearchField("description"),
+        index.FilterField("org_code"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.registration_pattern:
+            try:
+                format_registration_number(
+                    self.registration_pattern, org_code="01", type_code="Ц", year=2026, seq=1
+                )
+            except (ValueError, IndexError, KeyError) as error:
+                raise ValidationError(
+                    {
+                        "registration_pattern": _(
+                            "This pattern cannot be used. Use only the fields "
+                            "{org_code}, {type_code}, {year} and {seq}."
+                        )
+                    }
+                ) from error
+
+    def save(self, *args, **kwargs):
+        self.sort_key = kazakh_sort_key(self.title)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language, falling back to Kazakh."""
+        language = (translation.get_language() or "kk").split("-")[0]
+        localised = {"ru": self.name_ru, "en": self.name_en}.get(language)
+        return localised or self.title
+
+    def child_organisations(self):
+        return (
+            Page.objects.child_of(self)
+            .live()
+            .type(*organisation_page_models())
+            .annotate(sort_key=organisation_sort_key())
+            .order_by("sort_key", "title")
+            .specific()
+        )
+
+    def suborganisation_counts(self, children) -> dict[int, int]:
+        """How many organisations stand directly below each of ``children``.
+
+        One grouped query over the tree paths, however many children there are.
+        """
+        if not children:
+            return {}
+        prefix_length = (self.depth + 1) * self.steplen
+        rows = (
+            Page.objects.descendant_of(self)
+            .live()
+            .type(*organisation_page_models())
+            .filter(depth=self.depth + 2)
+            .annotate(parent_path=Substr("path", 1, prefix_length))
+            .values("parent_path")
+            .annotate(count=Count("pk"))
+        )
+        by_path = {row["parent_path"]: row["count"] for row in rows}
+        return {child.pk: by_path.get(child.path, 0) for child in children}
+
+    def organisation_breadcrumb(self):
+        return list(self.get_ancestors().type(*organisation_page_models()).specific())
+
+    def latest_announcements(self):
+        return (
+            AnnouncementPage.objects.live()
+            .descendant_of(self)
+            .select_related("image")
+            .order_by("-date", "-pk")[:LATEST_ANNOUNCEMENTS]
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        paginator = Paginator(self.child_organisations(), CHILD_ORGANISATIONS_PER_PAGE)
+        children_page = paginator.get_page(request.GET.get("page"))
+        children = list(children_page.object_list)
+        context.update(
+            breadcrumb=self.organisation_breadcrumb(),
+            children_page=children_page,
+            children=children,
+            children_total=paginator.count,
+            suborganisation_counts=self.suborganisation_counts(children),
+            latest_announcements=self.latest_announcements(),
+        )
+        return context
+
+
+class HomePage(OrganisationPage):
+    """The central office, and the site's front page."""
+
+    level = OrganisationLevel.CENTRAL
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["home.RegionalBranchPage", *ORGANISATION_CONTENT_TYPES]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("central office")
+        verbose_name_plural = _("central office")
+
+
+class RegionalBranchPage(OrganisationPage):
+    """A regional branch, or the branch of a city of national rank."""
+
+    level = OrganisationLevel.REGION
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = [
+        "home.DistrictBranchPage",
+        "home.PrimaryOrganisationPage",
+        *ORGANISATION_CONTENT_TYPES,
+    ]
+
+    class Meta:
+        verbose_name = _("regional branch")
+        verbose_name_plural = _("regional branches")
+
+
+class DistrictBranchPage(OrganisationPage):
+    level = OrganisationLevel.DISTRICT
+
+    parent_page_types = ["home.RegionalBranchPage"]
+    subpage_types = ["home.PrimaryOrganisationPage", *ORGANISATION_CONTENT_TYPES]
+
+    class Meta:
+        verbose_name = _("city or district branch")
+        verbose_name_plural = _("city and district branches")
+
+
+class PrimaryOrganisationPage(OrganisationPage):
+    level = OrganisationLevel.PRIMARY
+
+    parent_page_types = ["home.DistrictBranchPage", "home.RegionalBranchPage"]
+    subpage_types = ORGANISATION_CONTENT_TYPES
+
+    class Meta:
+        verbose_name = _("primary organisation")
+        verbose_name_plural = _("primary organisations")
+
+
+class TranslatedContentMixin(models.Model):
+    """Content written in one language, optionally linked to its translations.
+
+    A translation points at the original; the original and all pages pointing at
+    it form one group, and each page of the group offers the others.
+    """
+
+    language = models.CharField(
+        _("language of the text"),
+        max_length=2,
+        choices=ContentLanguage.choices,
+        default=ContentLanguage.KAZAKH,
+    )
+    translation_of = models.ForeignKey(
+        "self",
+        verbose_name=_("translation of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        help_text=_("The page this one translates, if any."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def translation_group(self):
+        """The live pages in other languages that say the same thing."""
+        original_id = self.translation_of_id or self.pk
+        model = type(self)
+        return (
+            model.objects.live()
+            .filter(models.Q(pk=original_id) | models.Q(translation_of_id=original_id))
+            .exclude(pk=self.pk)
+            .order_by("language")
+        )
+
+
+class AnnouncementIndexPage(Page):
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ORGANISATION_PAGE_TYPES
+    subpage_types = ["home.AnnouncementPage"]
+
+    class Meta:
+        verbose_name = _("announcements")
+        verbose_name_plural = _("announcement lists")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        announcements = (
+            AnnouncementPage.objects.live()
+            .child_of(self)
+            .select_related("image")
+            .order_by("-date", "-pk")
+        )
+        context["announcements"] = Paginator(announcements, 20).get_page(request.GET.get("page"))
+        return context
+
+
+class AnnouncementPage(TranslatedContentMixin, Page):
+    date = models.DateField(_("date"))
+    summary = models.TextField(_("summary"), blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(
+        [
+            ("paragraph", blocks.RichTextBlock(label=_("Paragraph"))),
+            ("image", ImageBlock(label=_("Image"))),
+            (
+                "quote",
+                blocks.StructBlock(
+                    [
+                        ("text", blocks.TextBlock(label=_("Quote"))),
+                        ("attribution", blocks.CharBlock(required=False, label=_("Source"))),
+                    ],
+                    label=_("Quote"),
+                    template="home/blocks/quote.html",
+                ),
+            ),
+        ],
+        verbose_name=_("body"),
+        blank=True,
+    )
+
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("date"), FieldPanel("language")]),
+        FieldPanel("summary"),
+        FieldPanel("image"),
+        FieldPanel("body"),
+        FieldPanel("translation_of"),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+        index.FilterField("language"),
+    ]
+
+    parent_page_types = ["home.AnnouncementIndexPage", *ORGANISATION_PAGE_TYPES]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self):
+        return self.title
+
+    def organisation(self):
+        return (
+            Page.objects.ancestor_of(self)
+            .type(*organisation_page_models())
+            .order_by("-depth")
+            .specific()
+            .first()
+        )

@@ -1,0 +1,84 @@
+"""Factories for small trees in tests (wagtail-factories / factory-boy)."""
+
+import datetime
+
+import factory
+import wagtail_factories
+
+from django.contrib.auth import get_user_model
+
+from home.models import (
+    AnnouncementIndexPage,
+    AnnouncementPage,
+    DistrictBranchPage,
+    HomePage,
+    PrimaryOrganisationPage,
+    RegionalBranchPage,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.kz")
+    password = factory.django.Password("pass")
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+
+class OrganisationFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Ұйым {n}")
+    name_ru = factory.Sequence(lambda n: f"Организация {n}")
+    name_en = factory.Sequence(lambda n: f"Organisation {n}")
+    org_code = factory.Sequence(lambda n: f"{n + 2:02d}")
+
+    class Meta:
+        abstract = True
+
+
+class RegionFactory(OrganisationFactory):
+    title = factory.Sequence(lambda n: f"Қарағанды облысы {n}")
+    name_ru = factory.Sequence(lambda n: f"Карагандинская область {n}")
+    name_en = factory.Sequence(lambda n: f"Karaganda Region {n}")
+
+    class Meta:
+        model = RegionalBranchPage
+
+
+class DistrictFactory(OrganisationFactory):
+    title = factory.Sequence(lambda n: f"Әуезов ауданы {n}")
+    name_ru = factory.Sequence(lambda n: f"Ауэзовский район {n}")
+
+    class Meta:
+        model = DistrictBranchPage
+
+
+class PrimaryFactory(OrganisationFactory):
+    title = factory.Sequence(lambda n: f"«Игілік» БПҰ {n}")
+    name_ru = factory.Sequence(lambda n: f"ППО «Игилик» {n}")
+
+    class Meta:
+        model = PrimaryOrganisationPage
+
+
+class AnnouncementIndexFactory(wagtail_factories.PageFactory):
+    title = "Хабарландырулар"
+
+    class Meta:
+        model = AnnouncementIndexPage
+
+
+class AnnouncementFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Құжат айналымы туралы хабарландыру {n}")
+    date = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n))
+    summary = "Партия қағазбастылықтан құтылады."
+    language = "kk"
+
+    class Meta:
+        model = AnnouncementPage
+
+
+def central_office() -> HomePage:
+    """The central office the first migration creates (the site's root)."""
+    return HomePage.objects.get()

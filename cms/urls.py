@@ -7,11 +7,18 @@ from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
-from wagtail.documents import urls as wagtaildocs_urls
+
+from docs_library import views as docs_library_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
-    path("documents/", include(wagtaildocs_urls)),
+    # Every stored file goes through docs_library's views, which ask the access policy.
+    path(
+        "documents/<int:document_id>/<str:document_filename>",
+        docs_library_views.serve_document,
+        name="wagtaildocs_serve",
+    ),
+    path("documents/", include("docs_library.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]

@@ -9,6 +9,7 @@ document's URL goes on serving the current file under its original name.
 
 import os
 import uuid
+from urllib.parse import urlencode
 
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -16,6 +17,7 @@ from taggit.models import TaggedItemBase
 
 from django.conf import settings
 from django.core.files.storage import storages
+from django.core.paginator import Paginator
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -23,6 +25,7 @@ from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.documents.models import AbstractDocument, DocumentQuerySet
 from wagtail.fields import RichTextField
@@ -155,6 +158,11 @@ class LibraryDocument(AbstractDocument):
         verbose_name_plural = _("files")
         permissions = [("choose_document", "Can choose document")]
 
+    def clean(self):
+        if not self.file:
+            return  # the form has already said the file is missing or empty
+        super().clean()
+
     @property
     def filename(self):
         """The name the uploader gave, which the URL and downloads keep."""
@@ -168,10 +176,92 @@ class LibraryDocument(AbstractDocument):
     def current_version_number(self) -> int:
         return self.versions.count() + 1
 
+    @property
     def preview_url(self):
         if not self.preview:
             return ""
         return reverse("docs_library:preview", args=[self.pk])
+
+    def apply_upload(self, info, *, replacing: bool = False) -> None:
+        """Take the facts about a freshly accepted file (a ``validation.UploadInfo``).
+
+        A replacement keeps the document's file name (with the new file's
+        extension), so its URL, often printed on paper, stays the same. What was
+        known about the previous file (its text, pages, preview) no longer
+        holds, so it is cleared until extraction runs again.
+        """
+        if replacing and self.original_filename:
+            stem = os.path.splitext(self.original_filename)[0]
+            self.original_filename = f"{stem}.{info.extension}"
+        else:
+            self.original_filename = info.clean_name
+        self.mime_type = info.mime
+        self.sha256 = info.sha256
+        self.file_size = info.size
+        self.extraction_status = ExtractionStatus.PENDING
+        self.extraction_error = ""
+        self.extracted_text = ""
+        self.page_count = None
+        self.language = ""
+        self.extracted_at = None
+        self.preview = ""
+        self._needs_extraction = True
+
+    @classmethod
+    def from_upload(cls, upload, *, title: str = "", user=None, collection=None):
+        """Check and store an uploaded file (a Django ``File``) as a new document.
+
+        Raises ``ValidationError`` with a message for the uploader when the file
+        is refused; nothing is stored then.
+        """
+        from wagtail.models import Collection
+
+        from .validation import validate_upload
+
+        info = validate_upload(upload, upload.name)
+        document = cls(
+            title=title or os.path.splitext(info.clean_name)[0],
+            collection=collection or Collection.get_first_root_node(),
+            uploaded_by_user=user if getattr(user, "pk", None) else None,
+        )
+        document.file.save(info.clean_name, upload, save=False)
+        document.apply_upload(info)
+        document._set_file_hash()
+        document.save()
+        return document
+
+    def keep_current_file_as_version(self, stored_name: str, user=None, comment: str = ""):
+        """Record the file stored under ``stored_name`` as the next old version.
+
+        The stored file is not copied or moved: the version points at it, and
+        the new upload is stored under a name of its own.
+        """
+        previous = LibraryDocument.objects.get(pk=self.pk)
+        last = self.versions.aggregate(models.Max("number"))["number__max"] or 0
+        return DocumentVersion.objects.create(
+            document=self,
+            number=last + 1,
+            file=stored_name,
+            original_filename=previous.filename,
+            mime_type=previous.mime_type,
+            sha256=previous.sha256,
+            file_size=previous.file_size,
+            extracted_text=previous.extracted_text,
+            created_by=user if getattr(user, "pk", None) else None,
+            comment=comment,
+        )
+
+    def replace_file(self, upload, *, user=None, comment: str = "") -> None:
+        """Replace the file, keeping the old one as a numbered version; the URL stays."""
+        from .validation import validate_upload
+
+        info = validate_upload(upload, upload.name)
+        with transaction.atomic():
+            self.keep_current_file_as_version(self.file.name, user=user, comment=comment)
+            self.file.save(info.clean_name, upload, save=False)
+            self.apply_upload(info, replacing=True)
+            self._set_file_hash()
+            self.save()
 
 
 class DocumentVersion(models.Model):
@@ -220,6 +310,21 @@ class DocumentVersion(models.Model):
         )
 
 
+def nearest_organisation(page_or_parent, *, inclusive=True):
+    """The organisation page at or above ``page_or_parent`` that is nearest to it."""
+    return (
+        Page.objects.ancestor_of(page_or_parent, inclusive=inclusive)
+        .type(*organisation_page_models())
+        .order_by("-depth")
+        .specific()
+        .first()
+    )
+
+
+def organisation_breadcrumb_of(page):
+    return list(page.get_ancestors().filter(depth__gt=1).specific())
+
+
 class DocumentLibraryPage(Page):
     """A folder of documents belonging to one organisation; libraries may nest."""
 
@@ -248,6 +353,52 @@ class DocumentLibraryPage(Page):
     class Meta:
         verbose_name = _("document library")
         verbose_name_plural = _("document libraries")
+
+    SORTS = {
+        "date": ("-document_date", "-pk"),
+        "-date": ("document_date", "pk"),
+        "number": ("registration_number", "pk"),
+        "title": ("title", "pk"),
+    }
+    PER_PAGE = 25
+
+    def documents(self, user):
+        from .access import viewable
+
+        return viewable(user, DocumentPage.objects.child_of(self))
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        documents = self.documents(request.user).select_related("main_file")
+        years = sorted(set(documents.values_list("registration_year", flat=True)), reverse=True)
+        chosen_type = request.GET.get("type", "")
+        if chosen_type in DocumentType.values:
+            documents = documents.filter(document_type=chosen_type)
+        else:
+            chosen_type = ""
+        chosen_year = request.GET.get("year", "")
+        if chosen_year.isdigit():
+            documents = documents.filter(registration_year=int(chosen_year))
+        else:
+            chosen_year = ""
+        sort = request.GET.get("sort", "date")
+        if sort not in self.SORTS:
+            sort = "date"
+        documents = documents.order_by(*self.SORTS[sort])
+        page_obj = Paginator(documents, self.PER_PAGE).get_page(request.GET.get("page"))
+        query = {"type": chosen_type, "year": chosen_year, "sort": sort}
+        context.update(
+            documents=page_obj,
+            sub_libraries=DocumentLibraryPage.objects.child_of(self).live().order_by("title"),
+            document_types=DocumentType.choices,
+            years=years,
+            chosen_type=chosen_type,
+            chosen_year=chosen_year,
+            sort=sort,
+            query_prefix=urlencode({key: value for key, value in query.items() if value}),
+            breadcrumb=organisation_breadcrumb_of(self),
+        )
+        return context
 
 
 class DocumentPageTag(TaggedItemBase):
@@ -305,6 +456,27 @@ class RegistrationSequence(models.Model):
             return cls.objects.get(organisation=organisation, year=year).last_value
 
 
+class DocumentPageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        number = cleaned_data.get("registration_number", "").strip()
+        date = cleaned_data.get("document_date")
+        parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
+        if not (number and date and parent):
+            return cleaned_data
+        organisation = nearest_organisation(parent)
+        taken = DocumentPage.objects.filter(
+            organisation=organisation, registration_year=date.year, registration_number=number
+        ).exclude(pk=self.instance.pk)
+        if taken.exists():
+            self.add_error(
+                "registration_number",
+                _("Number %(number)s is already used by another document of %(year)s.")
+                % {"number": number, "year": date.year},
+            )
+        return cleaned_data
+
+
 class DocumentPage(Page):
     document_type = models.CharField(
         _("document type"),
@@ -359,6 +531,8 @@ class DocumentPage(Page):
         related_name="+",
     )
 
+    base_form_class = DocumentPageForm
+
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("document_type"), FieldPanel("access_level")]),
         FieldRowPanel(
@@ -406,6 +580,10 @@ class DocumentPage(Page):
                 fields=["organisation", "registration_year", "registration_number"],
                 condition=~Q(registration_number=""),
                 name="unique_registration_number_per_org_year",
+                violation_error_message=_(
+                    "This registration number is already used by another document of the "
+                    "same organisation and year."
+                ),
             )
         ]
 
@@ -414,21 +592,40 @@ class DocumentPage(Page):
             return f"№ {self.registration_number} {self.title}"
         return self.title
 
-    def find_organisation(self):
-        """The nearest organisation above this record (its issuing organisation).
+    def serve(self, request, *args, **kwargs):
+        from .access import can_view
+        from .serving import deny
 
-        Read from the tree path, so it works before the page has a primary key.
-        """
-        if not self.path:
-            return None
-        ancestor_paths = [self.path[: i * self.steplen] for i in range(1, self.depth)]
-        return (
-            Page.objects.filter(path__in=ancestor_paths)
-            .type(*organisation_page_models())
-            .order_by("-depth")
-            .specific()
-            .first()
+        if not can_view(request.user, self):
+            return deny(request)
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from .access import viewable
+
+        context = super().get_context(request, *args, **kwargs)
+        files = []
+        if self.main_file:
+            files.append((self.main_file, _("Main file")))
+        for attachment in self.attachments.select_related("document"):
+            files.append((attachment.document, attachment.caption))
+        context.update(
+            files=files,
+            versions=self.main_file.versions.all() if self.main_file else [],
+            superseded_by=viewable(request.user, self.superseded_by.all()).first(),
+            supersedes_visible=(
+                viewable(request.user, DocumentPage.objects.filter(pk=self.supersedes_id)).first()
+                if self.supersedes_id
+                else None
+            ),
+            related=viewable(request.user, self.related_documents.all()),
+            breadcrumb=organisation_breadcrumb_of(self),
         )
+        return context
+
+    def find_organisation(self):
+        """The nearest organisation above this record (its issuing organisation)."""
+        return nearest_organisation(self, inclusive=False) if self.path else None
 
     def assign_registration_number(self):
         """Number the record from its organisation's pattern, if it has one."""

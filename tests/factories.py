@@ -82,3 +82,34 @@ class AnnouncementFactory(wagtail_factories.PageFactory):
 def central_office() -> HomePage:
     """The central office the first migration creates (the site's root)."""
     return HomePage.objects.get()
+
+
+class LibraryFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Құжаттар {n}")
+
+    class Meta:
+        model = "docs_library.DocumentLibraryPage"
+
+
+class DocumentPageFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Партия шешімі {n}")
+    document_type = "decision"
+    document_date = datetime.date(2026, 3, 1)
+    summary = "Бастауыш партия ұйымдарына арналған шешім."
+    access_level = "public"
+
+    class Meta:
+        model = "docs_library.DocumentPage"
+
+
+def upload(data: bytes, name: str):
+    """A file as the browser would send it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+def library_document(data: bytes, name: str, **kwargs):
+    from docs_library.models import LibraryDocument
+
+    return LibraryDocument.from_upload(upload(data, name), **kwargs)

@@ -186,6 +186,7 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAIL_ALLOW_UNICODE_SLUGS = True
 WAGTAILDOCS_DOCUMENT_MODEL = "docs_library.LibraryDocument"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "docs_library.forms.LibraryDocumentForm"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt", "png", "jpg", "jpeg", "tif", "tiff"]
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAIL_PASSWORD_RESET_ENABLED = True

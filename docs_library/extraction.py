@@ -1,0 +1,534 @@
+"""Text out of uploaded files, for search, snippets and language facets.
+
+Runs in background tasks on files that passed ``validation``, but still
+treats every file as hostile: ``extract_text`` reports a damaged, encrypted or
+slow document in its result and never raises, so one bad upload cannot jam
+the task queue. Pages of a PDF are separated by form feeds (``\\f``), as
+pdftotext does, so callers can find which page a word is on.
+
+No Django settings are needed: limits fall back to defaults.
+"""
+
+import logging
+import os
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from itertools import chain
+
+import docx
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytesseract
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import parse_xml
+from docx.oxml.ns import qn
+from odf import teletype
+from odf.namespaces import TEXTNS
+from odf.opendocument import load as load_odf
+from PIL import Image, ImageOps, ImageSequence
+
+from docs_library.validation import KIND_BY_MIME, get_setting, max_image_pixels, sha256_of
+
+__all__ = [
+    "DONE",
+    "ENCRYPTED",
+    "FAILED",
+    "OCR",
+    "ExtractionResult",
+    "detect_language",
+    "extract_text",
+    "ocr_available",
+    "render_preview",
+    "sha256_of",
+]
+
+logger = logging.getLogger("sandyq.extraction")
+
+DONE = "done"
+OCR = "ocr"
+FAILED = "failed"
+ENCRYPTED = "encrypted"
+
+DEFAULT_MAX_OCR_PAGES = 200
+DEFAULT_TIMEOUT = 300.0
+OCR_DPI = 300
+#: About A3 at 300 dpi.
+MAX_OCR_PIXELS = 20_000_000
+#: A page with fewer visible characters than this in its text layer is
+#: treated as a scan: a stamped page number alone does not make a page text.
+MIN_TEXT_LAYER_CHARS = 16
+PAGE_BREAK = "\f"
+
+# Tesseract's OpenMP threads fight each other for the CPU: on the 2-CPU
+# benchmark machine an A4 page took 9.9 s with them and 2.6 s without (see
+# docs/extraction.md). Parallelism comes from running more task workers.
+# An explicit OMP_THREAD_LIMIT in the environment still wins.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+#: PDFium is not thread-safe, even across documents, and Django may call us
+#: from several request or worker threads at once.
+_pdfium_lock = threading.RLock()
+
+
+@dataclass
+class ExtractionResult:
+    text: str
+    page_count: int | None
+    status: str
+    error: str = ""
+    language: str = ""
+
+
+class _Budget:
+    """Wall-clock allowance for one extraction, shared by all its pages."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def remaining(self):
+        return self.deadline - time.monotonic()
+
+    def exhausted(self):
+        return self.remaining() <= 0
+
+
+class _TimedOut(Exception):
+    pass
+
+
+def extract_text(path, mime, *, max_ocr_pages=None, timeout=None, ocr_languages="kaz+rus"):
+    """Extract the text of the file at ``path``, judged to be of type ``mime``.
+
+    Uses OCR where there is no text layer, within ``max_ocr_pages`` pages and
+    ``timeout`` seconds; a result over either limit keeps the text found so far.
+    """
+    if max_ocr_pages is None:
+        max_ocr_pages = get_setting("SANDYQ_MAX_OCR_PAGES", DEFAULT_MAX_OCR_PAGES)
+    if timeout is None:
+        timeout = get_setting("SANDYQ_EXTRACTION_TIMEOUT", DEFAULT_TIMEOUT)
+    budget = _Budget(timeout)
+    ocr = _OCR(ocr_languages, max_ocr_pages, budget)
+
+    kind = KIND_BY_MIME.get(mime)
+    try:
+        if kind == "pdf":
+            result = _extract_pdf(os.fspath(path), ocr, budget)
+        elif kind == "docx":
+            result = _finish(_docx_text(path), None)
+        elif kind == "odt":
+            result = _finish(_odt_text(path), None)
+        elif kind == "txt":
+            result = _extract_txt(path)
+        elif kind in {"png", "jpeg", "tiff"}:
+            result = _extract_image(path, ocr)
+        else:
+            result = ExtractionResult("", None, FAILED, f"Text cannot be extracted from {mime}.")
+    except Exception as error:
+        # Parsers of hostile files fail in endless ways; none of them may
+        # escape into the task runner.
+        logger.warning("Text extraction failed for %s", path, exc_info=True)
+        result = ExtractionResult("", None, FAILED, _describe(error, kind, path))
+    result.text = _clean_text(result.text)
+    result.language = detect_language(result.text)
+    return result
+
+
+def _finish(text, page_count):
+    return ExtractionResult(text, page_count, DONE)
+
+
+def _describe(error, kind, path):
+    """A one-line reason for editors, without the server's file system layout."""
+    detail = str(error).strip().replace(os.fspath(path), os.path.basename(path))
+    detail = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    return f"The {kind.upper()} file cannot be read ({detail})."
+
+
+def _clean_text(text):
+    """Normalise line ends and drop NULs, which PostgreSQL cannot store."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("\x00", "").strip()
+
+
+# OCR ------------------------------------------------------------------------
+
+
+def ocr_available():
+    """Whether the Tesseract binary can be run."""
+    try:
+        pytesseract.get_tesseract_version()
+    except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError):
+        return False
+    return True
+
+
+class _OCR:
+    """Reads page images within the page limit and the time budget.
+
+    Keeps count of what it could not read, so the result can say so.
+    """
+
+    def __init__(self, languages, max_pages, budget):
+        self.languages = languages
+        self.max_pages = max_pages
+        self.budget = budget
+        self.done = 0
+        self.skipped = 0
+        self.unavailable = ""
+
+    def can_run(self):
+        return not self.unavailable and self.done < self.max_pages
+
+    def skip(self, pages=1):
+        self.skipped += pages
+
+    def read(self, image):
+        """Return the image's text, or None once OCR turned out to be unavailable."""
+        remaining = self.budget.remaining()
+        if remaining <= 0:
+            raise _TimedOut
+        try:
+            text = pytesseract.image_to_string(
+                image.convert("L"), lang=self.languages, timeout=max(remaining, 0.01)
+            )
+        except pytesseract.TesseractNotFoundError:
+            self.unavailable = "OCR is unavailable: Tesseract is not installed."
+        except pytesseract.TesseractError as error:
+            # Most often a missing language model (tesseract-ocr-kaz).
+            self.unavailable = f"OCR is unavailable: {error.message.strip()}"
+        except RuntimeError as error:
+            # pytesseract signals its timeout with a bare RuntimeError.
+            if "timeout" in str(error).lower():
+                raise _TimedOut from error
+            raise
+        else:
+            self.done += 1
+            return text
+        self.skip()
+        return None
+
+    def note(self):
+        if self.unavailable:
+            return f"{self.unavailable} {self.skipped} page(s) without a text layer were not read."
+        if self.skipped:
+            return (
+                f"OCR stopped at the limit of {self.max_pages} page(s): "
+                f"{self.skipped} page(s) without a text layer were not read."
+            )
+        return ""
+
+
+def _timeout_note(budget, done, total):
+    return (
+        f"Extraction stopped at the time limit of {budget.seconds:g} s "
+        f"after {done} of {total} page(s)."
+    )
+
+
+def _result(pages, page_count, *, ocr, ocr_used, stopped):
+    """Status and notes shared by PDFs and multi-page images."""
+    status = DONE
+    if stopped or ocr.unavailable:
+        status = FAILED
+    elif ocr_used:
+        status = OCR
+    notes = " ".join(note for note in (stopped, ocr.note()) if note)
+    return ExtractionResult(
+        PAGE_BREAK.join(page.strip() for page in pages), page_count, status, notes
+    )
+
+
+# PDF ------------------------------------------------------------------------
+
+
+def _open_pdf(path):
+    """Open a PDF, or return the ExtractionResult that explains why not."""
+    try:
+        return pdfium.PdfDocument(path), None
+    except pdfium.PdfiumError as error:
+        if error.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+            return None, ExtractionResult(
+                "", None, ENCRYPTED, "The PDF is protected by a password."
+            )
+        return None, ExtractionResult("", None, FAILED, f"The PDF cannot be read: {error}")
+
+
+def _extract_pdf(path, ocr, budget):
+    with _pdfium_lock:
+        pdf, failure = _open_pdf(path)
+    if failure:
+        return failure
+    pages = []
+    ocr_used = False
+    stopped = ""
+    try:
+        page_count = len(pdf)
+        for index in range(page_count):
+            if index and budget.exhausted():
+                stopped = _timeout_note(budget, index, page_count)
+                break
+            with _pdfium_lock:
+                text, image = _read_pdf_page(pdf, index, render=ocr.can_run())
+            if image is None:
+                if not _has_text(text):
+                    ocr.skip()
+                pages.append(text)
+                continue
+            try:
+                ocr_text = ocr.read(image)
+            except _TimedOut:
+                pages.append(text)
+                stopped = _timeout_note(budget, index, page_count)
+                break
+            if ocr_text and ocr_text.strip():
+                ocr_used = True
+                pages.append(ocr_text)
+            else:
+                pages.append(text)
+    finally:
+        with _pdfium_lock:
+            pdf.close()
+    return _result(pages, page_count, ocr=ocr, ocr_used=ocr_used, stopped=stopped)
+
+
+def _read_pdf_page(pdf, index, *, render):
+    """Return the page's text layer, and its image too if it needs OCR."""
+    page = pdf[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_bounded()
+        finally:
+            textpage.close()
+        if _has_text(text) or not render:
+            return text, None
+        width, height = page.get_size()
+        # 300 dpi, except for posters and bogus page sizes, which would need
+        # gigabytes of memory and read no better.
+        scale = min(OCR_DPI / 72, (MAX_OCR_PIXELS / max(width * height, 1)) ** 0.5)
+        bitmap = page.render(scale=scale, grayscale=True)
+        try:
+            return text, bitmap.to_pil()
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+
+
+def _has_text(text):
+    return len("".join(text.split())) >= MIN_TEXT_LAYER_CHARS
+
+
+# Office documents -----------------------------------------------------------
+
+W_P = qn("w:p")
+W_TEXT_TAGS = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _docx_text(path):
+    """Text of the body, headers, footers and notes, in reading order.
+
+    Walks the XML rather than python-docx's paragraph objects, which skip
+    content controls and text boxes, both common in official letterheads.
+    """
+    document = docx.Document(os.fspath(path))
+    parts = {RT.HEADER: [], RT.FOOTER: [], RT.FOOTNOTES: [], RT.ENDNOTES: []}
+    for rel in sorted(document.part.rels.values(), key=lambda rel: rel.rId):
+        if rel.is_external or rel.reltype not in parts:
+            continue
+        target = rel.target_part
+        element = getattr(target, "element", None)
+        parts[rel.reltype].append(element if element is not None else parse_xml(target.blob))
+    roots = chain(
+        parts[RT.HEADER],
+        [document.element.body],
+        parts[RT.FOOTER],
+        parts[RT.FOOTNOTES],
+        parts[RT.ENDNOTES],
+    )
+    return "\n".join(line for root in roots for line in _docx_paragraphs(root))
+
+
+def _docx_paragraphs(root):
+    for paragraph in root.iter(W_P):
+        if _inside_fallback(paragraph):
+            continue
+        pieces = []
+        for element in paragraph.iter(*W_TEXT_TAGS):
+            # Text boxes nest paragraphs in paragraphs; each is read once, on its own.
+            if _nearest_paragraph(element) is not paragraph or _inside_fallback(element):
+                continue
+            pieces.append(W_TEXT_TAGS[element.tag] or element.text or "")
+        line = "".join(pieces).strip()
+        if line:
+            yield line
+
+
+def _nearest_paragraph(element):
+    parent = element.getparent()
+    while parent is not None and parent.tag != W_P:
+        parent = parent.getparent()
+    return parent
+
+
+def _inside_fallback(element):
+    """Whether the element is the legacy copy Word keeps of a drawing's text."""
+    return any(ancestor.tag == MC_FALLBACK for ancestor in element.iterancestors())
+
+
+ODF_BLOCKS = {(TEXTNS, "p"), (TEXTNS, "h")}
+
+
+def _odt_text(path):
+    """Text of the body, including tables and frames, then of page headers and footers."""
+    document = load_odf(os.fspath(path))
+    lines = []
+    for root in (document.text, document.masterstyles):
+        if root is not None:
+            _collect_odf_blocks(root, lines)
+    return "\n".join(line for line in lines if line)
+
+
+def _collect_odf_blocks(node, lines):
+    for child in node.childNodes:
+        if getattr(child, "qname", None) in ODF_BLOCKS:
+            # extractText includes nested notes and frames, so do not descend.
+            lines.append(teletype.extractText(child).strip())
+        elif child.nodeType == child.ELEMENT_NODE:
+            _collect_odf_blocks(child, lines)
+
+
+# Plain text and images ------------------------------------------------------
+
+
+def _extract_txt(path):
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        return _finish(data.decode("utf-8-sig"), None)
+    except UnicodeDecodeError as error:
+        return ExtractionResult("", None, FAILED, f"The text is not UTF-8 ({error}).")
+
+
+def _extract_image(path, ocr):
+    """OCR every frame: a multi-page TIFF is how some scanners save a whole file."""
+    texts = []
+    stopped = ""
+    with Image.open(path) as image:
+        _check_pixels(image)
+        frame_count = getattr(image, "n_frames", 1)
+        for index, frame in enumerate(ImageSequence.Iterator(image)):
+            if not ocr.can_run():
+                ocr.skip(frame_count - index)
+                break
+            _check_pixels(frame)
+            try:
+                text = ocr.read(ImageOps.exif_transpose(frame))
+            except _TimedOut:
+                stopped = _timeout_note(ocr.budget, index, frame_count)
+                break
+            texts.append(text or "")
+    ocr_used = any(text.strip() for text in texts)
+    return _result(texts, frame_count, ocr=ocr, ocr_used=ocr_used, stopped=stopped)
+
+
+# Language -------------------------------------------------------------------
+
+KAZAKH_ONLY_LETTERS = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+#: Kazakh prose has 10-15 % of its Cyrillic letters from the nine Kazakh-only
+#: ones; Russian has none, so a Russian text quoting a Kazakh name stays below.
+KAZAKH_SHARE = 0.03
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def detect_language(text):
+    """Guess "kk", "ru" or "en" from the letters alone, "" if there are none.
+
+    Good enough for a document facet; per-paragraph analysis for search
+    stemming is the search app's business.
+    """
+    cyrillic = len(CYRILLIC.findall(text))
+    latin = len(LATIN.findall(text))
+    if not cyrillic and not latin:
+        return ""
+    if cyrillic >= latin:
+        kazakh = len(KAZAKH_ONLY_LETTERS.findall(text))
+        return "kk" if kazakh / cyrillic >= KAZAKH_SHARE else "ru"
+    return "en"
+
+
+# Previews -------------------------------------------------------------------
+
+#: A preview taller than this many widths is cut off at the bottom.
+MAX_PREVIEW_ASPECT = 4
+
+
+def render_preview(path, mime, *, width=600):
+    """First page of a PDF, or the image itself, ``width`` pixels wide.
+
+    Returns None where there is nothing to show (text documents) or nothing
+    can be shown (encrypted or damaged files); a missing preview must not
+    fail an upload.
+    """
+    kind = KIND_BY_MIME.get(mime)
+    try:
+        if kind == "pdf":
+            return _render_pdf_preview(os.fspath(path), width)
+        if kind in {"png", "jpeg", "tiff"}:
+            return _render_image_preview(path, width)
+    except Exception:
+        logger.warning("Preview rendering failed for %s", path, exc_info=True)
+    return None
+
+
+def _render_pdf_preview(path, width):
+    with _pdfium_lock:
+        pdf, failure = _open_pdf(path)
+        if failure:
+            return None
+        try:
+            page = pdf[0]
+            try:
+                page_width, page_height = page.get_size()
+                scale = width / page_width
+                max_height = width * MAX_PREVIEW_ASPECT / scale
+                crop_bottom = max(page_height - max_height, 0)
+                bitmap = page.render(scale=scale, crop=(0, crop_bottom, 0, 0))
+                try:
+                    image = bitmap.to_pil().convert("RGB")
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+        finally:
+            pdf.close()
+    if image.width != width:  # rounding of a fractional scale
+        image = image.resize((width, round(image.height * width / image.width)))
+    return image
+
+
+def _render_image_preview(path, width):
+    with Image.open(path) as image:
+        _check_pixels(image)
+        image.draft("RGB", (width, width * MAX_PREVIEW_ASPECT))  # JPEG decodes smaller
+        preview = ImageOps.exif_transpose(image)
+        if preview.mode in {"RGBA", "LA", "P", "PA"}:
+            preview = preview.convert("RGBA")
+            background = Image.new("RGBA", preview.size, "white")
+            preview = Image.alpha_composite(background, preview)
+        preview = preview.convert("RGB")
+        preview.thumbnail((width, width * MAX_PREVIEW_ASPECT))
+        return preview
+
+
+def _check_pixels(image):
+    """Refuse to decode an image bigger than uploads may be (a pixel bomb)."""
+    width, height = image.size
+    if width * height > max_image_pixels():
+        raise ValueError(f"The image has too many pixels ({width} × {height}).")

@@ -1,0 +1,102 @@
+"""Background work on document files: text extraction, OCR and previews.
+
+Runs as django-tasks tasks, at once in development and tests, from the
+database queue (``manage.py db_worker``) in production. A failure is recorded
+on the document, never raised into the request that saved it.
+"""
+
+import io
+import logging
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from django_tasks import task
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from wagtail.search import index
+
+from .extraction import extract_text, render_preview
+from .models import ExtractionStatus, LibraryDocument
+
+logger = logging.getLogger("sandyq.extraction")
+
+
+@contextmanager
+def local_copy(fieldfile):
+    """A path on this machine for a stored file, copying it only when the storage is remote."""
+    try:
+        yield Path(fieldfile.path)
+        return
+    except NotImplementedError:
+        pass
+    suffix = Path(fieldfile.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        with fieldfile.open("rb") as source:
+            shutil.copyfileobj(source, handle)
+        handle.flush()
+        yield Path(handle.name)
+
+
+def extract_document(document: LibraryDocument) -> LibraryDocument:
+    """Read the text and render the preview of one file, and store both."""
+    with local_copy(document.file) as path:
+        result = extract_text(path, document.mime_type)
+        preview = None
+        if result.status != ExtractionStatus.ENCRYPTED:
+            try:
+                preview = render_preview(path, document.mime_type)
+            except Exception:  # a preview is a nicety; the text matters more
+                logger.warning("No preview for document %s", document.pk, exc_info=True)
+
+    document.extracted_text = result.text
+    document.page_count = result.page_count
+    document.extraction_status = result.status
+    document.extraction_error = result.error
+    document.language = result.language
+    document.extracted_at = timezone.now()
+    if document.preview:
+        document.preview.delete(save=False)
+    if preview is not None:
+        buffer = io.BytesIO()
+        preview.convert("RGB").save(buffer, format="PNG", optimize=True)
+        document.preview.save("preview.png", ContentFile(buffer.getvalue()), save=False)
+    LibraryDocument.objects.filter(pk=document.pk).update(
+        extracted_text=document.extracted_text,
+        page_count=document.page_count,
+        extraction_status=document.extraction_status,
+        extraction_error=document.extraction_error,
+        language=document.language,
+        extracted_at=document.extracted_at,
+        preview=document.preview.name or "",
+    )
+    reindex_document_and_records(document)
+    return document
+
+
+def reindex_document_and_records(document: LibraryDocument) -> None:
+    """The file's text is searched through the file and through the records that show it."""
+    from .models import DocumentPage
+
+    index.insert_or_update_object(document)
+    records = DocumentPage.objects.filter(main_file=document) | DocumentPage.objects.filter(
+        attachments__document=document
+    )
+    for record in records.distinct():
+        index.insert_or_update_object(record)
+
+
+@task()
+def extract_document_task(document_id: int) -> str:
+    document = LibraryDocument.objects.filter(pk=document_id).first()
+    if document is None:
+        return "missing"
+    return extract_document(document).extraction_status
+
+
+def queue_extraction(document: LibraryDocument) -> None:
+    """Queue the file for extraction (immediate backends run it now)."""
+    extract_document_task.enqueue(document.pk)

@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 from PIL import Image
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -193,8 +194,6 @@ class UploadInfo:
 
 def get_setting(name, default):
     """Read a Sandyq setting, or ``default`` where Django is not configured."""
-    from django.conf import settings
-
     try:
         return getattr(settings, name, default)
     except ImproperlyConfigured:

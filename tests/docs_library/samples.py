@@ -1,11 +1,12 @@
 """Real sample files, generated on demand.
 
 The repository keeps no binary fixtures: every file the extraction and upload
-tests need is built here from text, with the same libraries a user's office
-software would leave traces of (fpdf2, python-docx, odfpy, Pillow, pypdf), so
-a reviewer can read exactly what each sample contains.
+tests need is built here from text with fpdf2, python-docx, odfpy, Pillow and
+pypdf, so a reviewer can read exactly what each sample contains, and hostile
+files never sit in the tree where a scanner or an editor might open them.
 """
 
+import datetime
 import functools
 import io
 import zipfile
@@ -48,6 +49,11 @@ SCAN_WORDS = ("ҚҰЖАТ", "ҚАУЛЫ", "ПАРТИЯ", "АСТАНА")
 
 SCAN_DPI = 150
 
+#: Samples are the same bytes every time, so tests may compare hashes; except the
+#: ODT and the encrypted PDF (odfpy declares every namespace it has met before,
+#: and PDF encryption draws a random file ID).
+FIXED_DATE = datetime.datetime(2025, 3, 1, 10, 0, tzinfo=datetime.UTC)
+
 
 def font_available():
     return FONT_PATH.is_file()
@@ -65,6 +71,7 @@ def write(directory, name, data):
 
 def _text_pdf():
     pdf = FPDF(format="A4")
+    pdf.set_creation_date(FIXED_DATE)
     pdf.add_font("DejaVu", fname=str(FONT_PATH))
     pdf.set_font("DejaVu", size=12)
     pdf.set_auto_page_break(auto=False)
@@ -84,6 +91,21 @@ def russian_pdf():
     return kazakh_pdf(text=RUSSIAN_TEXT)
 
 
+def _fixed_zip(data):
+    """Rewrite a ZIP with fixed member dates; order and compression are kept."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(buffer, "w") as target,
+    ):
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE.timetuple()[:6])
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, source.read(info))
+    return buffer.getvalue()
+
+
 def kazakh_docx():
     """A DOCX with its text spread over a paragraph, a table, a header and a footer."""
     document = docx.Document()
@@ -99,7 +121,7 @@ def kazakh_docx():
     grid.cell(1, 1).text = "Жұма"
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
 
 
 W_NS = (
@@ -149,7 +171,7 @@ def letterhead_docx():
     document.part.relate_to(footnotes, RT.FOOTNOTES)
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
 
 
 def kazakh_odt():
@@ -168,7 +190,7 @@ def kazakh_odt():
     document.text.addElement(grid)
     buffer = io.BytesIO()
     document.write(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
 
 
 def kazakh_txt(bom=False):
@@ -240,6 +262,7 @@ def scanned_pdf(pages=1, image=None):
     image = image or scan_image()
     width, height = (size * 72 / SCAN_DPI for size in image.size)
     pdf = FPDF(unit="pt", format=(width, height))
+    pdf.set_creation_date(FIXED_DATE)
     for _ in range(pages):
         pdf.add_page()
         pdf.image(image, x=0, y=0, w=width, h=height)
@@ -301,7 +324,7 @@ def _zip(members, compression=zipfile.ZIP_DEFLATED):
     with zipfile.ZipFile(buffer, "w", compression) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
 
 
 def plain_zip():

@@ -1,0 +1,282 @@
+"""Demo documents: libraries of the central office, Karaganda and Almaty.
+
+Files are generated here, not shipped: PDFs with a Cyrillic font (DejaVu Sans,
+kept beside this module so a machine without system fonts can run the demo),
+a DOCX, and one scanned PDF with no text layer so OCR has something to read.
+Run by ``load_demo`` through ``load(pages, stdout)``; idempotent like the rest.
+"""
+
+import datetime
+import io
+import textwrap
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.utils.text import slugify
+
+from .models import AccessLevel, DocumentLibraryPage, DocumentPage, LibraryDocument
+
+FONT = Path(__file__).resolve().parent / "demo_data" / "fonts" / "DejaVuSans.ttf"
+
+# (type, language, access, title, summary, body paragraphs, file kind)
+CENTRAL_DOCUMENTS = [
+    (
+        "circular",
+        "kk",
+        AccessLevel.PUBLIC,
+        "Электрондық құжат айналымына көшу туралы циркуляр",
+        "Барлық филиалдар мен бастауыш партия ұйымдары қағаз хаттардың орнына "
+        "Сандық жүйесі арқылы құжат алмасады.",
+        [
+            "Партияның барлық құрылымдық бөлімшелері 2026 жылдың 1 қаңтарынан бастап "
+            "циркулярлар мен шешімдерді тек электрондық түрде қабылдайды.",
+            "Бастауыш партия ұйымдарының төрағалары құжаттармен танысқанын жүйеде белгілейді.",
+        ],
+        "pdf",
+    ),
+    (
+        "decision",
+        "kk",
+        AccessLevel.PUBLIC,
+        "Бастауыш партия ұйымдарын бағалау жүйесі туралы шешім",
+        "Бастауыш партия ұйымдарының жұмысын бағалаудың жаңа жүйесі бекітілді.",
+        [
+            "Бағалау жүйесі белсенділердің қатысуын, іс-шаралар санын және құжат "
+            "айналымының уақтылығын ескереді.",
+        ],
+        "docx",
+    ),
+    (
+        "resolution",
+        "ru",
+        AccessLevel.MEMBERS,
+        "Постановление о формировании кадрового резерва партии",
+        "Утверждён порядок формирования кадрового резерва из числа активистов "
+        "первичных партийных организаций.",
+        [
+            "Региональным филиалам поручено до конца квартала представить списки кандидатов.",
+            "Документы кандидатов направляются только в электронном виде.",
+        ],
+        "pdf",
+    ),
+    (
+        "minutes",
+        "kk",
+        AccessLevel.ORGANISATION,
+        "Орталық аппарат бюросы отырысының хаттамасы №4",
+        "Бюро отырысында құжат айналымын цифрландыру мәселесі қаралды.",
+        ["Қатысқандар: бюро мүшелері. Күн тәртібі: «Сандық партия» жобасының барысы."],
+        "scan",
+    ),
+    (
+        "order",
+        "ru",
+        AccessLevel.RESTRICTED,
+        "Приказ о доступе к архиву персональных дел",
+        "Определён круг лиц, имеющих доступ к архиву персональных дел членов партии.",
+        ["Доступ предоставляется только ответственным секретарям филиалов."],
+        "pdf",
+    ),
+    (
+        "report",
+        "kk",
+        AccessLevel.PUBLIC,
+        "Партия мүшелерінің саны туралы жылдық есеп",
+        "Өңірлер бойынша партия мүшелерінің саны мен жастар үлесі.",
+        ["Есепте жиырма филиалдың деректері жинақталған."],
+        "pdf",
+    ),
+]
+
+REGIONAL_DOCUMENTS = [
+    (
+        "decision",
+        "kk",
+        AccessLevel.PUBLIC,
+        "{region} филиалы бюросының шешімі: бастауыш ұйымдар форумы",
+        "Бастауыш партия ұйымдарының аймақтық форумын өткізу туралы шешім.",
+        ["Форумға өңірдегі барлық бастауыш партия ұйымдарының өкілдері шақырылады."],
+        "pdf",
+    ),
+    (
+        "minutes",
+        "ru",
+        AccessLevel.MEMBERS,
+        "Протокол отчётно-выборной конференции: {region_ru}",
+        "Конференция избрала делегатов и утвердила план работы на год.",
+        ["Присутствовали 214 делегатов. Решения приняты единогласно."],
+        "pdf",
+    ),
+    (
+        "circular",
+        "kk",
+        AccessLevel.ORGANISATION,
+        "{region} филиалының циркуляры: есеп беру мерзімдері",
+        "Аудандық филиалдар тоқсандық есептерін белгіленген мерзімде жібереді.",
+        ["Есептер Сандық жүйесіне PDF немесе DOCX түрінде жүктеледі."],
+        "docx",
+    ),
+    (
+        "report",
+        "ru",
+        AccessLevel.RESTRICTED,
+        "Отчёт о проверке партийной дисциплины: {region_ru}",
+        "Результаты проверки соблюдения устава в первичных организациях.",
+        ["Выявленные нарушения переданы в контрольную комиссию филиала."],
+        "pdf",
+    ),
+    (
+        "announcement",
+        "kk",
+        AccessLevel.PUBLIC,
+        "{region}: азаматтарды қабылдау кестесі",
+        "Филиал төрағасының азаматтарды қабылдау күндері.",
+        ["Қабылдау әр айдың бірінші сейсенбісінде өтеді."],
+        "pdf",
+    ),
+]
+
+
+MONTHS_KK = ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым"]
+
+
+def monthly_minutes(month: int):
+    """The bureau meets monthly; its minutes make a realistic run of records."""
+    return (
+        "minutes",
+        "kk",
+        AccessLevel.ORGANISATION if month % 2 else AccessLevel.MEMBERS,
+        f"{{region}} филиалы бюросының хаттамасы №{month} ({MONTHS_KK[month - 1]})",
+        "Бюро отырысында бастауыш партия ұйымдарының есептері тыңдалды.",
+        [
+            f"Күн тәртібінде {month}-тоқсандық жоспар, партия мүшелерін қабылдау және "
+            "құжаттарды электрондық мұрағатқа тапсыру мәселелері болды.",
+        ],
+        "pdf",
+    )
+
+
+def _pdf(title: str, paragraphs: list[str]) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    pdf.add_font("DejaVu", fname=str(FONT))
+    pdf.add_page()
+    pdf.set_font("DejaVu", size=15)
+    pdf.multi_cell(0, 8, title)
+    pdf.ln(4)
+    pdf.set_font("DejaVu", size=11)
+    for paragraph in paragraphs:
+        pdf.multi_cell(0, 6, paragraph)
+        pdf.ln(2)
+    return bytes(pdf.output())
+
+
+def _docx(title: str, paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _scan(title: str, paragraphs: list[str]) -> bytes:
+    """A page image with no text layer, as a scanner would produce."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (1240, 1754), 255)  # A4 at 150 dpi
+    draw = ImageDraw.Draw(image)
+    heading = ImageFont.truetype(str(FONT), 40)
+    body = ImageFont.truetype(str(FONT), 30)
+    y = 120
+    for line in textwrap.wrap(title.upper(), 40):
+        draw.text((100, y), line, font=heading, fill=0)
+        y += 60
+    for paragraph in paragraphs:
+        y += 30
+        for line in textwrap.wrap(paragraph, 60):
+            draw.text((100, y), line, font=body, fill=0)
+            y += 45
+    buffer = io.BytesIO()
+    image.save(buffer, format="PDF", resolution=150)
+    return buffer.getvalue()
+
+
+MAKERS = {"pdf": (_pdf, "pdf"), "docx": (_docx, "docx"), "scan": (_scan, "pdf")}
+
+
+def _library(parent, title: str, access: str) -> tuple[DocumentLibraryPage, int]:
+    slug = slugify(title, allow_unicode=True)
+    existing = DocumentLibraryPage.objects.child_of(parent).filter(slug=slug).first()
+    if existing:
+        return existing, 0
+    library = DocumentLibraryPage(
+        title=title, slug=slug, default_access_level=access, intro="<p>Ұйымның құжаттары.</p>"
+    )
+    parent.add_child(instance=library)
+    return library, 1
+
+
+def _record(library, number: int, spec, names: dict[str, str], *, live: bool = True) -> int:
+    document_type, language, access, title, summary, paragraphs, kind = spec
+    title = title.format(**names)
+    slug = slugify(title, allow_unicode=True)[:80]
+    if DocumentPage.objects.child_of(library).filter(slug=slug).exists():
+        return 0
+    maker, extension = MAKERS[kind]
+    data = maker(title, paragraphs)
+    file = ContentFile(data, name=f"{title[:60]}.{extension}")
+    document = LibraryDocument.from_upload(file, title=title)
+    record = DocumentPage(
+        title=title,
+        slug=slug,
+        document_type=document_type,
+        language=language,
+        access_level=access,
+        summary=summary,
+        body="".join(f"<p>{paragraph}</p>" for paragraph in paragraphs),
+        document_date=datetime.date(2026, 1, 10) + datetime.timedelta(days=9 * number),
+        main_file=document,
+        live=live,
+    )
+    library.add_child(instance=record)
+    revision = record.save_revision()
+    if live:
+        revision.publish()
+    return 2
+
+
+def load(pages, stdout) -> int:
+    created = 0
+    home = pages["home"]
+    library, count = _library(home, "Құжаттар", AccessLevel.PUBLIC)
+    created += count
+    names = {"region": "Орталық аппарат", "region_ru": "Центральный аппарат"}
+    for number, spec in enumerate(CENTRAL_DOCUMENTS):
+        created += _record(library, number, spec, names)
+    draft = (
+        "decision",
+        "kk",
+        AccessLevel.ORGANISATION,
+        "Жаңа жарғы жобасы (талқылауда)",
+        "Жарғыға өзгерістердің жобасы, әлі бекітілмеген.",
+        ["Жоба бюро мүшелерінің талқылауына ұсынылады."],
+        "pdf",
+    )
+    created += _record(library, len(CENTRAL_DOCUMENTS), draft, names, live=False)
+
+    for key in ("Karaganda Region", "Almaty"):
+        region = pages[key]
+        library, count = _library(region, "Құжаттар", AccessLevel.ORGANISATION)
+        created += count
+        names = {"region": region.title, "region_ru": region.name_ru}
+        specs = REGIONAL_DOCUMENTS + [monthly_minutes(month) for month in range(1, 7)]
+        for number, spec in enumerate(specs):
+            created += _record(library, number, spec, names)
+    stdout.write(f"Demo documents: {created} objects created.")
+    return created

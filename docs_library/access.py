@@ -1,48 +1,110 @@
 """The one place that answers "may this user see this?" for documents.
 
-``can_view(user, obj)`` answers for one record or file; ``viewable(user,
-queryset)`` narrows a queryset of records in one query-level filter. Page views,
-file downloads, old versions, previews and listings all ask here.
+``can_view(user, obj)`` answers for one record, file or page; ``viewable(user,
+queryset)`` narrows a queryset of records with one query-level filter, the same
+on SQLite and PostgreSQL, and ``user_tokens(user)`` gives the search layer the
+same rule to put inside its own query.
 
-Until local roles arrive (the access-control issue), what a user may see is:
-public records for everyone; members-only records for any signed-in, active
-user; organisation and restricted records only for those who may edit
-documents in the admin. Unpublished records only for editors. Nothing is
-granted by default.
+How: every record stores the tokens that open it (``DocumentAccess`` rows, and
+the same list in the search index); ``home.roles`` gives every user the tokens
+they hold, once per request. A record is visible when the two sets meet.
+
+What opens a record, by its access level:
+- public: everyone (``public``);
+- members: any signed-in, active user (``members``);
+- organisation: a role on the record, its library, its organisation or any page
+  above, up to the first page that blocks inheritance (``role:<page>``);
+  for a circular, the same for each organisation it is addressed to;
+- restricted: a role granted on the record itself, or Manager on the way up
+  (``role:<record>``, ``mgr:<page>``);
+- not yet published (draft, in review): Contributors and above of the subtree
+  only (``edit:<page>``), whatever the level.
+Grants on the root page are site-wide and pass every block. Superusers see all.
 """
 
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 
 from wagtail.models import Page
+from wagtail.permissions import policy_registry
 
-from .models import AccessLevel, DocumentPage, LibraryDocument
+from home import roles
 
+from .models import AccessLevel, DocumentAccess, DocumentPage, LibraryDocument
 
-def _is_document_editor(user) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return (
-        user.is_superuser
-        or user.has_perm("wagtaildocs.change_document")
-        or (user.has_perm("docs_library.change_librarydocument"))
-    )
+# Other parts of docs_library (circulars) add pages whose grants open a record.
+_extra_token_sources = []
 
 
-def visible_levels(user) -> list[str]:
-    if _is_document_editor(user):
-        return list(AccessLevel.values)
-    if user.is_authenticated and user.is_active:
-        return [AccessLevel.PUBLIC, AccessLevel.MEMBERS]
-    return [AccessLevel.PUBLIC]
+def register_token_source(function):
+    """``function(record) -> iterable of pages`` whose role holders may read the record."""
+    _extra_token_sources.append(function)
+    return function
+
+
+def user_tokens(user) -> frozenset[str] | None:
+    """The tokens ``user`` holds; ``None`` means everything (superusers)."""
+    return roles.principal(user).tokens
+
+
+def record_tokens(record: DocumentPage) -> set[str]:
+    """The tokens that open ``record``, from its place in the tree and its level."""
+    chain = roles.inheritance_chain(record) if record.path else []
+    points = [*chain, roles.site_root_id()]
+    tokens = {f"edit:{page_id}" for page_id in points}
+    if not record.live:
+        return tokens
+    level = record.access_level
+    if level == AccessLevel.PUBLIC:
+        tokens.add("public")
+    elif level == AccessLevel.MEMBERS:
+        tokens.add("members")
+    elif level == AccessLevel.ORGANISATION:
+        tokens.update(f"role:{page_id}" for page_id in points)
+        for source in _extra_token_sources:
+            for organisation in source(record):
+                chain = roles.inheritance_chain(organisation)
+                tokens.update(f"role:{page_id}" for page_id in chain)
+    elif level == AccessLevel.RESTRICTED:
+        tokens.add(f"role:{record.pk}")
+        tokens.update(f"mgr:{page_id}" for page_id in points)
+    return tokens
+
+
+def refresh_tokens(records) -> int:
+    """Store the current tokens of each record (after a save, a move, a block)."""
+    count = 0
+    for record in records:
+        wanted = record_tokens(record)
+        with transaction.atomic():
+            stored = set(DocumentAccess.objects.filter(page=record).values_list("token", flat=True))
+            DocumentAccess.objects.filter(page=record, token__in=stored - wanted).delete()
+            DocumentAccess.objects.bulk_create(
+                [DocumentAccess(page=record, token=token) for token in wanted - stored]
+            )
+        count += 1
+    return count
+
+
+def token_filter(user, field: str = "pk"):
+    """The condition ``viewable`` applies, for querysets whose ``field`` is a record's id."""
+    tokens = user_tokens(user)
+    if tokens is None:
+        return Q()
+    return Q(Exists(DocumentAccess.objects.filter(page_id=OuterRef(field), token__in=tokens)))
 
 
 def viewable(user, queryset):
     """The records of ``queryset`` the user may see: one filter, no loop."""
-    levels = visible_levels(user)
-    condition = Q(access_level__in=levels)
-    if not _is_document_editor(user):
-        condition &= Q(live=True)
-    return queryset.filter(condition)
+    return queryset.filter(token_filter(user))
+
+
+def visible_pages(user, queryset):
+    """A queryset of pages of any type, less the records the user may not see."""
+    if user_tokens(user) is None:
+        return queryset
+    records = DocumentPage.objects.values("pk")
+    return queryset.exclude(Q(pk__in=records) & ~token_filter(user))
 
 
 def records_showing(document: LibraryDocument):
@@ -52,13 +114,21 @@ def records_showing(document: LibraryDocument):
     ).distinct()
 
 
+def can_edit_file(user, document: LibraryDocument) -> bool:
+    """Editors of the file's collection (Wagtail's own rule) may always fetch it."""
+    policy = policy_registry.get_by_type(LibraryDocument)
+    return policy.user_has_permission_for_instance(user, "change", document)
+
+
 def can_view(user, obj) -> bool:
+    if isinstance(obj, LibraryDocument):
+        if user.is_authenticated and can_edit_file(user, obj):
+            return True
+        return viewable(user, records_showing(obj)).exists()
     if isinstance(obj, Page) and not isinstance(obj, DocumentPage):
+        if obj.specific_class is not DocumentPage:
+            return obj.live
         obj = obj.specific
     if isinstance(obj, DocumentPage):
         return viewable(user, DocumentPage.objects.filter(pk=obj.pk)).exists()
-    if isinstance(obj, LibraryDocument):
-        if _is_document_editor(user):
-            return True
-        return viewable(user, records_showing(obj)).exists()
     return False

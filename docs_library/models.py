@@ -648,3 +648,25 @@ class DocumentPage(Page):
         with transaction.atomic():
             self.assign_registration_number()
             super().save(*args, **kwargs)
+
+
+class DocumentAccess(models.Model):
+    """One access token that opens a record; a user sees the record when they hold one.
+
+    Kept by ``docs_library.access`` whenever the record is saved or moved, or
+    inheritance is blocked above it. Tokens name pages where grants may be made
+    (``role:<page>``, ``mgr:<page>``, ``edit:<page>``) or say ``public`` or
+    ``members``, so granting a role never rewrites records.
+    """
+
+    page = models.ForeignKey(DocumentPage, on_delete=models.CASCADE, related_name="access_rows")
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "token"], name="unique_access_token")
+        ]
+        indexes = [models.Index(fields=["token", "page"], name="access_token_page")]
+
+    def __str__(self):
+        return f"{self.page_id}: {self.token}"

@@ -2,16 +2,30 @@ from django.db.models.signals import post_save
 
 from wagtail.signals import init_new_page, post_page_move
 
+from home.signals import inheritance_changed
+
+from . import access
 from .models import DocumentLibraryPage, DocumentPage, LibraryDocument
 
 
-def update_owning_organisation(sender, instance, **kwargs):
-    """A moved subtree may now belong to another organisation: re-read it for each record."""
+def update_moved_records(sender, instance, **kwargs):
+    """A moved subtree may belong to another organisation and inherit other grants."""
     moved = DocumentPage.objects.filter(path__startswith=instance.path)
-    for page in moved.only("pk", "path", "depth", "organisation"):
+    for page in moved:
         organisation = page.find_organisation()
         if organisation != page.organisation:
             DocumentPage.objects.filter(pk=page.pk).update(organisation=organisation)
+    access.refresh_tokens(moved)
+
+
+def refresh_record_tokens(sender, instance, **kwargs):
+    """Saving, publishing or unpublishing a record may change who can open it."""
+    if instance.path:
+        access.refresh_tokens([instance])
+
+
+def refresh_tokens_below(sender, page, **kwargs):
+    access.refresh_tokens(DocumentPage.objects.filter(path__startswith=page.path))
 
 
 def queue_extraction_of_new_file(sender, instance, **kwargs):
@@ -33,7 +47,11 @@ def apply_library_defaults(sender, page, parent, **kwargs):
 
 def register():
     init_new_page.connect(apply_library_defaults, dispatch_uid="docs_library_defaults")
-    post_page_move.connect(update_owning_organisation, dispatch_uid="docs_library_page_moved")
+    post_page_move.connect(update_moved_records, dispatch_uid="docs_library_page_moved")
+    post_save.connect(
+        refresh_record_tokens, sender=DocumentPage, dispatch_uid="docs_library_tokens"
+    )
+    inheritance_changed.connect(refresh_tokens_below, dispatch_uid="docs_library_blocks")
     post_save.connect(
         queue_extraction_of_new_file, sender=LibraryDocument, dispatch_uid="docs_library_extract"
     )

@@ -90,7 +90,7 @@ class DemoLoader:
         return page
 
     def load(self) -> dict[str, Page]:
-        home = HomePage.objects.get()
+        home = HomePage.objects.get()  # made by the migrations
         regions = self.load_regions(home)
         self.load_primary_organisations(regions)
         self.load_seed_announcement(home)

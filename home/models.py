@@ -15,7 +15,7 @@ from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
-from wagtail.models import Page
+from wagtail.models import Collection, Page
 from wagtail.search import index
 
 from .collation import kazakh_sort_key
@@ -118,6 +118,16 @@ class OrganisationPage(Page):
     chair = models.CharField(_("chair"), max_length=255, blank=True)
     secretary = models.CharField(_("secretary"), max_length=255, blank=True)
     description = RichTextField(_("description"), blank=True)
+    collection = models.ForeignKey(
+        "wagtailcore.Collection",
+        verbose_name=_("document collection"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Where the organisation's files are kept in the admin."),
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
@@ -167,6 +177,22 @@ class OrganisationPage(Page):
     def save(self, *args, **kwargs):
         self.sort_key = kazakh_sort_key(self.title)
         super().save(*args, **kwargs)
+        if self.collection_id is None and self.depth:
+            self.create_collection()
+
+    def create_collection(self):
+        """Each organisation keeps its files in a collection of its own, nested like
+        the tree, so Wagtail's collection permissions follow the hierarchy."""
+        parent = self.get_parent().specific if self.depth > 2 else None
+        if isinstance(parent, OrganisationPage) and parent.collection_id is None:
+            parent.create_collection()
+        parent_collection = getattr(parent, "collection", None) or Collection.get_first_root_node()
+        name = f"{self.title} #{self.pk}"[:255]
+        collection = parent_collection.get_children().filter(name=name).first()
+        if collection is None:
+            collection = parent_collection.add_child(name=name)
+        type(self).objects.filter(pk=self.pk).update(collection=collection)
+        self.collection = collection
 
     @property
     def display_name(self) -> str:
@@ -411,3 +437,33 @@ class AnnouncementPage(TranslatedContentMixin, Page):
             .specific()
             .first()
         )
+
+
+class InheritanceBlock(models.Model):
+    """A page that stops local roles granted above it (Plone's "block inheritance")."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="inheritance_block")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inheritance block")
+        verbose_name_plural = _("inheritance blocks")
+
+    def __str__(self):
+        return f"block on {self.page_id}"
+
+
+class AutomaticRoleGroup(models.Model):
+    """The Wagtail group that carries one role on one page for the users granted it."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=20)
+    group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="sandyq_role")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "role"], name="one_automatic_group_per_role")
+        ]
+
+    def __str__(self):
+        return self.group.name

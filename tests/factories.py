@@ -80,8 +80,35 @@ class AnnouncementFactory(wagtail_factories.PageFactory):
 
 
 def central_office() -> HomePage:
-    """The central office the first migration creates (the site's root)."""
-    return HomePage.objects.get()
+    """The central office the migrations create (the site's root).
+
+    A transactional test empties every table when it ends; the next one gets a
+    root page, locale, root collection, central office and site made the way
+    the migrations make them.
+    """
+    from django.conf import settings
+
+    from wagtail.models import Collection, Locale, Page, Site
+
+    home = HomePage.objects.first()
+    if home is not None:
+        return home
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.add_child(
+        instance=HomePage(
+            title="Орталық аппарат",
+            slug="home",
+            name_ru="Центральный аппарат",
+            name_en="Central Office",
+            org_code="01",
+        )
+    )
+    Site.objects.all().delete()
+    Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return home
 
 
 class LibraryFactory(wagtail_factories.PageFactory):

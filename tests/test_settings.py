@@ -14,7 +14,14 @@ def run_manage(*args, env_overrides=None):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "ELASTICSEARCH_URL")
+        if key
+        not in (
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "ELASTICSEARCH_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # the browser tests set it for their own process
+        )
     }
     env.update(env_overrides or {})
     return subprocess.run(

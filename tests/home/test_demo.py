@@ -28,7 +28,7 @@ def snapshot():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_load_demo_twice_changes_nothing(capsys):
+def test_load_demo_twice_changes_nothing(home, capsys):
     call_command("load_demo", primary_organisations=40)
     first = snapshot()
     output = capsys.readouterr().out

@@ -457,6 +457,16 @@ class RegistrationSequence(models.Model):
 
 
 class DocumentPageForm(WagtailAdminPageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choosers list records by title: only those this editor may see.
+        from .access import viewable
+
+        for name in ("related_documents", "supersedes"):
+            if name in self.fields and self.for_user is not None:
+                field = self.fields[name]
+                field.queryset = viewable(self.for_user, field.queryset)
+
     def clean(self):
         cleaned_data = super().clean()
         number = cleaned_data.get("registration_number", "").strip()
@@ -591,6 +601,12 @@ class DocumentPage(Page):
         if self.registration_number:
             return f"№ {self.registration_number} {self.title}"
         return self.title
+
+    def get_sitemap_urls(self, request=None):
+        """Only records the public may read are announced to search engines."""
+        if self.access_level != AccessLevel.PUBLIC:
+            return []
+        return super().get_sitemap_urls(request)
 
     def serve(self, request, *args, **kwargs):
         from .access import can_view

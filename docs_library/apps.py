@@ -7,6 +7,6 @@ class DocsLibraryConfig(AppConfig):
     verbose_name = _("Document libraries")
 
     def ready(self):
-        from . import signal_handlers
+        from . import admin_access, signal_handlers  # noqa: F401 - registers admin hooks
 
         signal_handlers.register()

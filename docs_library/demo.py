@@ -14,6 +14,8 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.utils.text import slugify
 
+from home import roles
+
 from .models import AccessLevel, DocumentLibraryPage, DocumentPage, LibraryDocument
 
 FONT = Path(__file__).resolve().parent / "demo_data" / "fonts" / "DejaVuSans.ttf"
@@ -231,7 +233,9 @@ def _record(library, number: int, spec, names: dict[str, str], *, live: bool = T
     maker, extension = MAKERS[kind]
     data = maker(title, paragraphs)
     file = ContentFile(data, name=f"{title[:60]}.{extension}")
-    document = LibraryDocument.from_upload(file, title=title)
+    document = LibraryDocument.from_upload(
+        file, title=title, collection=roles.collection_for(library)
+    )
     record = DocumentPage(
         title=title,
         slug=slug,

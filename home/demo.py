@@ -60,7 +60,7 @@ DEMO_USERS = [
         "sandyq-member",
         "Меруерт",
         "Әйтенова",
-        "member of the «Игілік» primary organisation (Almaty)",
+        "reader in the «Игілік» primary organisation (Almaty)",
     ),
 ]
 
@@ -95,6 +95,7 @@ class DemoLoader:
         self.load_primary_organisations(regions)
         self.load_seed_announcement(home)
         self.load_users()
+        self.grant_demo_roles(regions)
         return {"home": home, **regions}
 
     def load_regions(self, home) -> dict[str, Page]:
@@ -197,6 +198,27 @@ class DemoLoader:
             body=[("paragraph", f"<p>{p}</p>") for p in paragraphs_ru[1:]],
             translation_of=original,
         )
+
+    def grant_demo_roles(self, regions) -> None:
+        """Each demo user holds the role their description promises (idempotent)."""
+        from . import roles
+
+        User = get_user_model()
+        almaty = regions["Almaty"]
+        almaly = DistrictBranchPage.objects.child_of(almaty).get(name_en="Almaly District")
+        igilik = (
+            PrimaryOrganisationPage.objects.descendant_of(almaty)
+            .filter(short_name="«Игілік»")
+            .order_by("path")
+            .first()
+        )
+        for username, role, page in [
+            ("karaganda.editor", roles.EDITOR, regions["Karaganda Region"]),
+            ("almaly.reviewer", roles.REVIEWER, almaly),
+            ("igilik.member", roles.READER, igilik),
+        ]:
+            if page is not None and roles.grant(role, User.objects.get(username=username), page):
+                self.created += 1
 
     def load_users(self) -> None:
         User = get_user_model()

@@ -446,7 +446,11 @@ def collection_for(page) -> Collection | None:
 
 
 def organisation_collection_ids() -> set[int]:
-    """Collections Sandyq made for organisations; only these does it manage."""
+    """Collections Sandyq made for organisations; only these does it manage.
+
+    Wagtail checks document permissions against ``wagtaildocs.Document`` even
+    with a custom document model, so those are the permissions given.
+    """
     from .models import organisation_page_models
 
     ids: set[int] = set()
@@ -474,7 +478,7 @@ def _set_collection_permissions(group: Group, wanted: set[tuple[int, str]]) -> N
     managed = GroupCollectionPermission.objects.filter(
         group=group,
         collection_id__in=organisation_collection_ids(),
-        permission__content_type__app_label="docs_library",
+        permission__content_type__app_label="wagtaildocs",
     )
     have = set(managed.values_list("collection_id", "permission__codename"))
     for collection_id, codename in have - wanted:
@@ -484,7 +488,7 @@ def _set_collection_permissions(group: Group, wanted: set[tuple[int, str]]) -> N
             group=group,
             collection_id=collection_id,
             permission=Permission.objects.get(
-                content_type__app_label="docs_library", codename=codename
+                content_type__app_label="wagtaildocs", codename=codename
             ),
         )
 
@@ -583,3 +587,22 @@ def principals_with(site_permission: str, page):
         .objects.filter(Q(pk__in=user_ids) | Q(groups__in=group_ids), is_active=True)
         .distinct()
     )
+
+
+def admin_action_blocked(user, page) -> bool:
+    """True when Wagtail would let ``user`` act on ``page`` only through a role
+    granted above a block (Wagtail's own permissions know no blocks)."""
+    if user.is_superuser or not user.is_authenticated:
+        return False
+    if any(role.page_permissions for role in roles_on(user, page)):
+        return False
+    from .models import InheritanceBlock
+
+    ancestors = Page.objects.ancestor_of(page, inclusive=True).values_list("pk", flat=True)
+    if not InheritanceBlock.objects.filter(page_id__in=ancestors).exists():
+        return False
+    # Only roles Sandyq granted are cut by a block; other admin rights stand.
+    return not GroupPagePermission.objects.filter(
+        group__in=user.groups.filter(sandyq_role__isnull=True),
+        page_id__in=ancestors,
+    ).exists()

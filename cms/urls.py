@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 
 from docs_library import views as docs_library_views
+from docs_library.feeds import LatestDocumentsFeed
 from home.auth import ThrottledAuthenticationForm
 
 urlpatterns = [
@@ -63,6 +64,8 @@ urlpatterns += i18n_patterns(
         ),
         name="password_reset_complete",
     ),
+    path("feeds/documents/", LatestDocumentsFeed(), name="documents_feed"),
+    path("feeds/documents/<int:library_id>/", LatestDocumentsFeed(), name="library_feed"),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

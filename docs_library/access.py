@@ -51,9 +51,9 @@ def record_tokens(record: DocumentPage) -> set[str]:
     """The tokens that open ``record``, from its place in the tree and its level."""
     chain = roles.inheritance_chain(record) if record.path else []
     points = [*chain, roles.site_root_id()]
-    tokens = {f"edit:{page_id}" for page_id in points}
     if not record.live:
-        return tokens
+        return {f"edit:{page_id}" for page_id in points}
+    tokens = set()
     level = record.access_level
     if level == AccessLevel.PUBLIC:
         tokens.add("public")
@@ -105,6 +105,24 @@ def visible_pages(user, queryset):
         return queryset
     records = DocumentPage.objects.values("pk")
     return queryset.exclude(Q(pk__in=records) & ~token_filter(user))
+
+
+def _records_showing_outer():
+    return DocumentPage.objects.filter(
+        Q(main_file=OuterRef("pk")) | Q(attachments__document=OuterRef("pk"))
+    )
+
+
+def visible_files(user, queryset):
+    """Files of ``queryset`` less those shown only by records the user may not see.
+
+    A file no record shows yet (just uploaded) is left to Wagtail's collection
+    permissions.
+    """
+    if user_tokens(user) is None:
+        return queryset
+    shown = _records_showing_outer()
+    return queryset.filter(~Exists(shown) | Exists(viewable(user, shown)))
 
 
 def records_showing(document: LibraryDocument):

@@ -6,7 +6,7 @@ admin views), so these hooks are registered whenever docs_library is.
 
 from wagtail import hooks
 
-from .access import visible_pages
+from .access import visible_files, visible_pages
 
 
 @hooks.register("construct_explorer_page_queryset")
@@ -17,3 +17,8 @@ def hide_records_in_explorer(parent_page, pages, request):
 @hooks.register("construct_page_chooser_queryset")
 def hide_records_in_chooser(pages, request):
     return visible_pages(request.user, pages)
+
+
+@hooks.register("construct_document_chooser_queryset")
+def hide_files_in_chooser(documents, request):
+    return visible_files(request.user, documents)

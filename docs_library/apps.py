@@ -7,6 +7,7 @@ class DocsLibraryConfig(AppConfig):
     verbose_name = _("Document libraries")
 
     def ready(self):
-        from . import admin_access, signal_handlers  # noqa: F401 - registers admin hooks
+        from . import admin_access, permissions, signal_handlers  # noqa: F401 - admin hooks
 
+        permissions.register()
         signal_handlers.register()

@@ -157,8 +157,8 @@ class Grant:
     group_id: int | None = None
 
 
-def _grant_rows(page_ids=None, user=None, groups=None):
-    """Every stored grant, optionally narrowed to pages and principals."""
+def _grant_rows(page_ids=None, user_ids=None, group_ids=None):
+    """Stored grants; each argument, when given, narrows them (``[]`` matches none)."""
     codenames = list(ROLES_BY_CODENAME)
     content_type = page_content_type()
     user_rows = UserObjectPermission.objects.filter(
@@ -171,9 +171,10 @@ def _grant_rows(page_ids=None, user=None, groups=None):
         keys = [str(page_id) for page_id in page_ids]
         user_rows = user_rows.filter(object_pk__in=keys)
         group_rows = group_rows.filter(object_pk__in=keys)
-    if user is not None:
-        user_rows = user_rows.filter(user=user)
-        group_rows = group_rows.filter(group__in=groups if groups is not None else [])
+    if user_ids is not None:
+        user_rows = user_rows.filter(user_id__in=user_ids)
+    if group_ids is not None:
+        group_rows = group_rows.filter(group_id__in=group_ids)
     grants = [
         Grant(ROLES_BY_CODENAME[codename], int(object_pk), user_id=user_id)
         for codename, object_pk, user_id in user_rows.values_list(
@@ -198,7 +199,7 @@ def grants_of(user) -> list[Grant]:
     """The grants a user holds, directly or through their groups."""
     if not (user.is_authenticated and user.is_active):
         return []
-    return _grant_rows(user=user, groups=list(user.groups.all()))
+    return _grant_rows(user_ids=[user.pk], group_ids=list(user.groups.values_list("pk", flat=True)))
 
 
 # --- inheritance ------------------------------------------------------------
@@ -541,13 +542,10 @@ def sync_admin_permissions(page, groups=()) -> None:
 
 def sync_group(group: Group, pages=None) -> None:
     """Give a directly granted group the Wagtail permissions of its best role on each page."""
-    grants = _grant_rows(user=None, groups=None)
-    grants = [g for g in grants if g.group_id == group.pk]
     best: dict[int, Role] = {}
-    for grant_row in grants:
-        if grant_row.role.rank > best.get(grant_row.page_id, READER).rank or (
-            grant_row.page_id not in best
-        ):
+    for grant_row in _grant_rows(user_ids=[], group_ids=[group.pk]):
+        held = best.get(grant_row.page_id)
+        if held is None or grant_row.role.rank > held.rank:
             best[grant_row.page_id] = grant_row.role
     for page in pages or Page.objects.filter(pk__in=best):
         role = best.get(page.pk)

@@ -525,8 +525,8 @@ def sync_admin_permissions(page, groups=()) -> None:
     for role in ROLES:
         user_ids = {g.user_id for g in grants if g.role == role and g.user_id}
         group = automatic.get(role.code)
-        if user_ids and group is None:
-            group = automatic_group(page, role)
+        if user_ids and group is None and role.uses_admin:
+            group = automatic_group(page, role)  # Readers need nothing from the admin
         if group is None:
             continue
         _set_page_permissions(group, page, set(role.page_permissions))

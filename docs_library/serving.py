@@ -15,10 +15,23 @@ from . import access
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 
 
+def ascii_fallback(filename: str) -> str:
+    """A plain-ASCII name for old clients: «Шешім.pdf» must not become «.pdf»."""
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+
+    def plain(text):
+        return text.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
+
+    stem = plain(stem).strip(" .") or "document"
+    extension = plain(extension).strip(" .")
+    return f"{stem}.{extension}" if extension else stem
+
+
 def content_disposition(filename: str, *, inline: bool) -> str:
     kind = "inline" if inline else "attachment"
-    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "document"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return f"{kind}; filename=\"{ascii_fallback(filename)}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def deny(request):

@@ -290,7 +290,7 @@ def test_a_record_page_shows_its_metadata_body_and_files(client, record, tree):
     assert main.a.get_text() == "Қаулы №5 өңірлік.pdf"
     assert main.a["href"] == record.main_file.url
     assert "PDF" in main.get_text()
-    with translation.override("kk"), translation.override("en"):
+    with translation.override("en"):
         assert filesizeformat(record.main_file.file_size) in main.get_text()
     assert "1 page" in main.get_text()
     assert attachment.a.get_text() == "Қосымша тізім.docx"

@@ -27,6 +27,10 @@ def serve_version(request, document_id, number, filename):
         document_id=document_id,
         number=number,
     )
+    if version.original_filename != filename:
+        if not can_view(request.user, version.document):
+            return deny(request)
+        return redirect(version.url)
     return serve_file(
         request,
         version.document,

@@ -25,11 +25,13 @@ from dataclasses import dataclass
 
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -417,7 +419,9 @@ def _log_block(page, blocked, by):
 
 
 def automatic_group_name(page, role: Role) -> str:
-    return f"{page.specific_deferred.title} · {role.plural} #{page.pk}"[:150]
+    """Stored once, so written in the site's default language, not the granter's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{page.specific_deferred.title} · {role.plural} #{page.pk}"[:150]
 
 
 def automatic_group(page, role: Role, *, create: bool = True) -> Group | None:

@@ -7,6 +7,7 @@ import pytest
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from docs_library.models import DocumentPage, ExtractionStatus, RegistrationSequence
 from tests.docs_library import samples
@@ -116,7 +117,7 @@ def test_registration_numbers_are_unique_per_organisation_and_year(tree, library
     )
     other = LibraryFactory(parent=tree["district"])
     DocumentPageFactory(parent=other, registration_number="02-05/117")
-    with pytest.raises(ValidationError, match="already used"):
+    with translation.override("en"), pytest.raises(ValidationError, match="already used"):
         DocumentPageFactory(parent=library, registration_number="02-05/117")
     # the database refuses it too, whatever path the write takes
     late = DocumentPageFactory(parent=library, registration_number="02-05/118")

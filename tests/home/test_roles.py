@@ -100,7 +100,8 @@ def test_an_editor_edits_everything_below_their_region_in_the_admin_and_nothing_
     assert client.get(edit_url(karaganda["region"])).status_code == 200
     assert client.get(edit_url(elsewhere)).status_code in (302, 403)
     group = editor.groups.get()
-    assert group.name.startswith("Қарағанды облысы · Editors")
+    assert group.name == roles.automatic_group_name(karaganda["region"], roles.EDITOR)
+    assert group.name.startswith("Қарағанды облысы · ")
     codenames = set(
         GroupPagePermission.objects.filter(group=group).values_list(
             "permission__codename", flat=True

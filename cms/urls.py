@@ -66,6 +66,8 @@ urlpatterns += i18n_patterns(
     ),
     path("feeds/documents/", LatestDocumentsFeed(), name="documents_feed"),
     path("feeds/documents/<int:library_id>/", LatestDocumentsFeed(), name="library_feed"),
+    path("", include("search.urls")),
+    path("circulars/", include("docs_library.circular_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

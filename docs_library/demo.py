@@ -283,4 +283,152 @@ def load(pages, stdout) -> int:
         for number, spec in enumerate(specs):
             created += _record(library, number, spec, names)
     stdout.write(f"Demo documents: {created} objects created.")
+    return created + load_circulars(pages, stdout)
+
+
+# --- circulars ---------------------------------------------------------------------------
+
+# Sign-ins for walking the circular's loop on the demo (development only).
+CIRCULAR_DEMO_USERS = [
+    # username, password, first name, last name, role, where
+    ("karaganda.reviewer", "sandyq-reviewer", "Бауыржан", "Омаров", "reviewer", "region"),
+    ("karaganda.member", "sandyq-member", "Гүлнар", "Жақыпова", "reader", "primary"),
+]
+
+
+def _demo_person(username, first_name="", last_name="", password=None):
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": f"{username}@example.kz",
+        },
+    )
+    if created:
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()  # stands for a secretary; never signs in
+        user.save()
+    return user, created
+
+
+def _circular(library, title, summary, *, level, deadline, document_date, live=True):
+    """A circular addressed to one level below, published (delivered at once) or a draft."""
+    slug = slugify(title, allow_unicode=True)[:80]
+    existing = DocumentPage.objects.child_of(library).filter(slug=slug).first()
+    if existing:
+        return existing, 0
+    record = DocumentPage(
+        title=title,
+        slug=slug,
+        document_type="circular",
+        language="kk",
+        access_level=AccessLevel.ORGANISATION,
+        summary=summary,
+        body=f"<p>{summary}</p>",
+        document_date=document_date,
+        addressing="level",
+        addressed_level=level,
+        response_deadline=deadline,
+        acknowledgement_required=True,
+        live=False,
+    )
+    library.add_child(instance=record)
+    revision = record.save_revision()
+    if live:
+        revision.publish()  # the delivery task runs at once under the development settings
+    return record, 1
+
+
+def _acknowledge_some(record, organisations, every: int) -> int:
+    """A secretary of every ``every``-th organisation acknowledges the circular."""
+    from home import roles
+
+    from .circulars import Distribution, acknowledge
+
+    created = 0
+    for index, organisation in enumerate(organisations):
+        if index % every:
+            continue
+        code = organisation.specific.org_code or str(organisation.pk)
+        secretary, new = _demo_person(f"hatshy.{code}", "Хатшы", organisation.title[:100])
+        created += new
+        roles.grant(roles.READER, secretary, organisation)
+        distribution = Distribution.objects.filter(record=record, organisation=organisation).first()
+        if distribution is not None:
+            created += acknowledge(distribution, secretary, "Танысып шықтық.")[1]
+    return created
+
+
+def load_circulars(pages, stdout) -> int:
+    """A central circular to every region, overdue for some, and a Karaganda circular to
+    its primary organisations, pending; some acknowledged, so the dashboards show numbers.
+    Also a Karaganda draft circular to walk the loop with (submit, approve, acknowledge)."""
+    from django.utils import timezone
+
+    from home import roles
+    from home.models import PrimaryOrganisationPage, RegionalBranchPage
+
+    from .workflow import ensure_default_workflow
+
+    ensure_default_workflow()
+    today = timezone.localdate()
+    created = 0
+    home, karaganda = pages["home"], pages["Karaganda Region"]
+    central_library, count = _library(home, "Құжаттар", AccessLevel.PUBLIC)
+    created += count
+    regional_library, count = _library(karaganda, "Құжаттар", AccessLevel.ORGANISATION)
+    created += count
+
+    central, count = _circular(
+        central_library,
+        "Бастауыш партия ұйымдарының есептерін тапсыру туралы циркуляр",
+        "Облыстық филиалдар бастауыш ұйымдардың тоқсандық есептерін Сандық жүйесі арқылы "
+        "жинап, орталық аппаратқа жібереді.",
+        level="region",
+        deadline=today - datetime.timedelta(days=5),
+        document_date=today - datetime.timedelta(days=20),
+    )
+    created += count
+    regions = list(RegionalBranchPage.objects.child_of(home).order_by("path"))
+    created += _acknowledge_some(central, regions, 2)
+
+    primaries = list(
+        PrimaryOrganisationPage.objects.descendant_of(karaganda).live().order_by("path")
+    )
+    local, count = _circular(
+        regional_library,
+        "Партия мүшелерінің жиналыстарын өткізу кестесі туралы циркуляр",
+        "Бастауыш партия ұйымдары жиналыс кестесін айдың соңына дейін бекітеді.",
+        level="primary",
+        deadline=today + datetime.timedelta(days=14),
+        document_date=today - datetime.timedelta(days=3),
+    )
+    created += count
+    created += _acknowledge_some(local, primaries, 3)
+
+    _draft, count = _circular(
+        regional_library,
+        "Жастар қанатының жұмысы туралы циркуляр (жоба)",
+        "Бастауыш партия ұйымдары жастар қанатының жетекшілерін тағайындайды.",
+        level="primary",
+        deadline=today + datetime.timedelta(days=30),
+        document_date=today,
+        live=False,
+    )
+    created += count
+
+    roles_for = {"reviewer": roles.REVIEWER, "reader": roles.READER}
+    where = {"region": karaganda, "primary": primaries[-1] if primaries else karaganda}
+    for username, password, first, last, role, place in CIRCULAR_DEMO_USERS:
+        user, new = _demo_person(username, first, last, password)
+        created += new
+        roles.grant(roles_for[role], user, where[place])
+    stdout.write(f"Demo circulars: {created} objects created.")
+    for username, password, _first, _last, role, place in CIRCULAR_DEMO_USERS:
+        stdout.write(f"  {username:<18} {password:<16} {role} of {where[place].title}")
     return created

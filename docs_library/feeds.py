@@ -33,7 +33,7 @@ class LatestDocumentsFeed(Feed):
         return library.get_url(self.request) if library else "/"
 
     def items(self, library):
-        records = DocumentPage.objects.live()
+        records = DocumentPage.objects.live().current()  # archived records are not news
         if library is not None:
             records = records.descendant_of(library)
         records = viewable(AnonymousUser(), records)

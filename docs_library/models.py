@@ -24,19 +24,31 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.documents.models import AbstractDocument, DocumentQuerySet
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from home.models import (
     ORGANISATION_PAGE_TYPES,
+    OrganisationLevel,
     format_registration_number,
     organisation_page_models,
 )
+
+from .panels import ReviewHistoryPanel
 
 
 class PrivateStorage(LazyObject):
@@ -73,7 +85,7 @@ class DocumentType(models.TextChoices):
     DECISION = "decision", _("Decision")
     RESOLUTION = "resolution", _("Resolution")
     MINUTES = "minutes", _("Minutes")
-    ORDER = "order", _("Order")
+    ORDER = "order", pgettext_lazy("document type", "Order")
     REPORT = "report", _("Report")
     ANNOUNCEMENT = "announcement", _("Announcement")
     OTHER = "other", _("Other")
@@ -100,10 +112,25 @@ class DocumentLanguage(models.TextChoices):
 
 
 class AccessLevel(models.TextChoices):
-    PUBLIC = "public", _("Public")
+    PUBLIC = "public", pgettext_lazy("access level", "Public")
     MEMBERS = "members", _("Party members")
     ORGANISATION = "organisation", _("Organisation")
     RESTRICTED = "restricted", _("Restricted")
+
+
+class Addressing(models.TextChoices):
+    """Whom a circular or decision goes to, below its own organisation."""
+
+    NONE = "", _("Nobody (not a circular)")
+    ALL = "all", _("All organisations below")
+    LEVEL = "level", _("One level below")
+    CHOSEN = "chosen", _("Chosen organisations")
+
+
+ADDRESSABLE_LEVELS = [
+    (level.value, level.label)
+    for level in (OrganisationLevel.REGION, OrganisationLevel.DISTRICT, OrganisationLevel.PRIMARY)
+]
 
 
 class ExtractionStatus(models.TextChoices):
@@ -225,9 +252,13 @@ class LibraryDocument(AbstractDocument):
             uploaded_by_user=user if getattr(user, "pk", None) else None,
         )
         document.file.save(info.clean_name, upload, save=False)
-        document.apply_upload(info)
-        document._set_file_hash()
-        document.save()
+        try:
+            document.apply_upload(info)
+            document._set_file_hash()
+            document.save()
+        except Exception:
+            document.file.delete(save=False)  # no stored file without its row
+            raise
         return document
 
     def keep_current_file_as_version(self, stored_name: str, user=None, comment: str = ""):
@@ -365,11 +396,16 @@ class DocumentLibraryPage(Page):
     def documents(self, user):
         from .access import viewable
 
-        return viewable(user, DocumentPage.objects.child_of(self))
+        return viewable(user, DocumentPage.objects.child_of(self).live())
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        documents = self.documents(request.user).select_related("main_file")
+        # The default view lists current records; ?view=archive lists the archived ones.
+        all_documents = self.documents(request.user)
+        archive_view = request.GET.get("view") == "archive"
+        documents = (
+            all_documents.archived() if archive_view else all_documents.current()
+        ).select_related("main_file")
         years = sorted(set(documents.values_list("registration_year", flat=True)), reverse=True)
         chosen_type = request.GET.get("type", "")
         if chosen_type in DocumentType.values:
@@ -377,7 +413,7 @@ class DocumentLibraryPage(Page):
         else:
             chosen_type = ""
         chosen_year = request.GET.get("year", "")
-        if chosen_year.isdigit():
+        if chosen_year.isascii() and chosen_year.isdecimal():
             documents = documents.filter(registration_year=int(chosen_year))
         else:
             chosen_year = ""
@@ -386,8 +422,15 @@ class DocumentLibraryPage(Page):
             sort = "date"
         documents = documents.order_by(*self.SORTS[sort])
         page_obj = Paginator(documents, self.PER_PAGE).get_page(request.GET.get("page"))
-        query = {"type": chosen_type, "year": chosen_year, "sort": sort}
+        query = {
+            "view": "archive" if archive_view else "",
+            "type": chosen_type,
+            "year": chosen_year,
+            "sort": sort,
+        }
         context.update(
+            archive_view=archive_view,
+            archived_count=all_documents.archived().count(),
             documents=page_obj,
             sub_libraries=DocumentLibraryPage.objects.child_of(self).live().order_by("title"),
             document_types=DocumentType.choices,
@@ -457,8 +500,14 @@ class RegistrationSequence(models.Model):
 
 
 class DocumentPageForm(WagtailAdminPageForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and "addressees-TOTAL_FORMS" not in data:
+            # A client that sends no list of chosen organisations (a script, an
+            # older form) leaves the list as it is rather than failing.
+            data = data.copy()
+            for key in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS"):
+                data[f"addressees-{key}"] = "0"
+        super().__init__(data, *args, **kwargs)
         # Choosers list records by title: only those this editor may see.
         from .access import viewable
 
@@ -469,6 +518,7 @@ class DocumentPageForm(WagtailAdminPageForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        self.check_addressing(cleaned_data)
         number = cleaned_data.get("registration_number", "").strip()
         date = cleaned_data.get("document_date")
         parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
@@ -485,6 +535,50 @@ class DocumentPageForm(WagtailAdminPageForm):
                 % {"number": number, "year": date.year},
             )
         return cleaned_data
+
+    def check_addressing(self, cleaned_data):
+        """A circular or decision goes only to organisations below its own."""
+        addressing = cleaned_data.get("addressing") or Addressing.NONE
+        if addressing == Addressing.NONE:
+            return
+        if cleaned_data.get("document_type") not in (DocumentType.CIRCULAR, DocumentType.DECISION):
+            self.add_error(
+                "addressing", _("Only circulars and decisions are addressed to organisations.")
+            )
+            return
+        if addressing == Addressing.LEVEL and not cleaned_data.get("addressed_level"):
+            self.add_error("addressed_level", _("Choose the level the document goes to."))
+        if addressing != Addressing.CHOSEN or "addressees" not in self.formsets:
+            return
+        formset = self.formsets["addressees"]
+        if not formset.is_valid():
+            return
+        chosen = [
+            form.cleaned_data["organisation"]
+            for form in formset.forms
+            if form.cleaned_data.get("organisation") and not form.cleaned_data.get("DELETE")
+        ]
+        parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
+        owner = nearest_organisation(parent) if parent else None
+        if not chosen:
+            self.add_error("addressing", _("Choose at least one organisation."))
+        elif owner is not None:
+            below = Page.objects.descendant_of(owner, inclusive=False)
+            if below.filter(pk__in=[page.pk for page in chosen]).count() != len(set(chosen)):
+                self.add_error(
+                    "addressing",
+                    _("A document is addressed only to organisations below %(organisation)s.")
+                    % {"organisation": owner.display_name},
+                )
+
+
+class DocumentPageQuerySet(PageQuerySet):
+    def current(self):
+        """Records in the current listings: everything not archived."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
 
 
 class DocumentPage(Page):
@@ -541,6 +635,48 @@ class DocumentPage(Page):
         related_name="+",
     )
 
+    # A circular or decision addressed down the tree (docs_library.circulars).
+    addressing = models.CharField(
+        _("addressed to"),
+        max_length=10,
+        choices=Addressing.choices,
+        default=Addressing.NONE,
+        blank=True,
+    )
+    addressed_level = models.CharField(
+        _("level"),
+        max_length=10,
+        choices=ADDRESSABLE_LEVELS,
+        blank=True,
+        help_text=_("For “One level below”: regions, districts or primary organisations."),
+    )
+    response_deadline = models.DateField(_("response deadline"), null=True, blank=True)
+    acknowledgement_required = models.BooleanField(_("acknowledgement required"), default=False)
+    # Archive and withdrawal (docs_library.archive); kept out of revisions.
+    archived_at = models.DateTimeField(_("archived on"), null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("archived by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn on"), null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
+
+    objects = PageManager.from_queryset(DocumentPageQuerySet)()
+
     base_form_class = DocumentPageForm
 
     content_panels = Page.content_panels + [
@@ -565,6 +701,20 @@ class DocumentPage(Page):
             heading=_("Links"),
         ),
     ]
+    addressing_panels = [
+        FieldRowPanel([FieldPanel("addressing"), FieldPanel("addressed_level")]),
+        InlinePanel("addressees", label=_("Chosen organisations")),
+        FieldRowPanel([FieldPanel("response_deadline"), FieldPanel("acknowledgement_required")]),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(addressing_panels, heading=_("Addressing")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+            ObjectList([ReviewHistoryPanel(heading=_("Review history"))], heading=_("History")),
+        ]
+    )
 
     search_fields = Page.search_fields + [
         index.SearchField("registration_number", boost=5),
@@ -577,10 +727,32 @@ class DocumentPage(Page):
         index.FilterField("language"),
         index.FilterField("access_level"),
         index.FilterField("organisation"),
+        index.FilterField("archived_at"),
+        # Analysed keys (search.analysis); Elasticsearch must not re-analyse them.
+        index.SearchField(
+            "search_terms",
+            es_extra={"analyzer": "sandyq_keys", "search_analyzer": "sandyq_keys"},
+        ),
     ]
 
     parent_page_types = ["docs_library.DocumentLibraryPage"]
     subpage_types: list[str] = []
+    # A copy is a new record: not archived, not withdrawn, not yet distributed.
+    exclude_fields_in_copy = [
+        "archived_at",
+        "archived_by",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawal_reason",
+    ]
+    # Meaningful for the record as a whole, never restored from a revision.
+    LIFECYCLE_FIELDS = (
+        "archived_at",
+        "archived_by_id",
+        "withdrawn_at",
+        "withdrawn_by_id",
+        "withdrawal_reason",
+    )
 
     class Meta:
         verbose_name = _("document")
@@ -608,10 +780,37 @@ class DocumentPage(Page):
             return []
         return super().get_sitemap_urls(request)
 
-    def serve(self, request, *args, **kwargs):
+    @property
+    def status_string(self):
+        """Wagtail's status, with the states only a record has (archive, withdrawal)."""
+        if self.withdrawn_at and not self.live:
+            return _("withdrawn")
+        if self.live and self.archived_at:
+            return _("archived")
+        return super().status_string
+
+    def with_content_json(self, content):
+        page = super().with_content_json(content)
+        for name in self.LIFECYCLE_FIELDS:
+            setattr(page, name, getattr(self, name))
+        return page
+
+    def route(self, request, path_components):
+        """A withdrawn record still answers at its URL, with a notice (``archive``)."""
+        if not path_components and not self.live and self.withdrawn_at:
+            from wagtail.url_routing import RouteResult
+
+            return RouteResult(self, kwargs={"withdrawn": True})
+        return super().route(request, path_components)
+
+    def serve(self, request, *args, withdrawn=False, **kwargs):
         from .access import can_view
         from .serving import deny
 
+        if withdrawn:
+            from .archive import serve_withdrawal_notice
+
+            return serve_withdrawal_notice(request, self)
         if not can_view(request.user, self):
             return deny(request)
         return super().serve(request, *args, **kwargs)
@@ -637,7 +836,22 @@ class DocumentPage(Page):
             related=viewable(request.user, self.related_documents.all()),
             breadcrumb=organisation_breadcrumb_of(self),
         )
+        if self.distributions.exists():
+            from .circulars import acknowledgement_context
+
+            context.update(acknowledgement_context(request, self))
         return context
+
+    def search_terms(self) -> str:
+        """Kazakh and Russian keys of this page's text, for every search backend's index.
+
+        Stems and folded-Latin keys come from the search app's analyser, which
+        registers itself as the ``sandyq_search_terms`` Wagtail hook; this app
+        never imports search.
+        """
+        from wagtail import hooks
+
+        return " ".join(terms(self) for terms in hooks.get_hooks("sandyq_search_terms"))
 
     def find_organisation(self):
         """The nearest organisation above this record (its issuing organisation)."""
@@ -686,3 +900,7 @@ class DocumentAccess(models.Model):
 
     def __str__(self):
         return f"{self.page_id}: {self.token}"
+
+
+# Models kept beside their behaviour; imported here so that Django sees them.
+from . import archive, circulars, notifications, retention, workflow  # noqa: E402, F401, I001

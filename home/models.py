@@ -152,10 +152,26 @@ class OrganisationPage(Page):
         index.SearchField("short_name"),
         index.SearchField("description"),
         index.FilterField("org_code"),
+        # Analysed keys (search.analysis); Elasticsearch must not re-analyse them.
+        index.SearchField(
+            "search_terms",
+            es_extra={"analyzer": "sandyq_keys", "search_analyzer": "sandyq_keys"},
+        ),
     ]
 
     class Meta:
         abstract = True
+
+    def search_terms(self) -> str:
+        """Kazakh and Russian keys of this page's text, for every search backend's index.
+
+        Stems and folded-Latin keys come from the search app's analyser, which
+        registers itself as the ``sandyq_search_terms`` Wagtail hook; this app
+        never imports search.
+        """
+        from wagtail import hooks
+
+        return " ".join(terms(self) for terms in hooks.get_hooks("sandyq_search_terms"))
 
     def clean(self):
         super().clean()
@@ -417,6 +433,11 @@ class AnnouncementPage(TranslatedContentMixin, Page):
         index.SearchField("body"),
         index.FilterField("date"),
         index.FilterField("language"),
+        # Analysed keys (search.analysis); Elasticsearch must not re-analyse them.
+        index.SearchField(
+            "search_terms",
+            es_extra={"analyzer": "sandyq_keys", "search_analyzer": "sandyq_keys"},
+        ),
     ]
 
     parent_page_types = ["home.AnnouncementIndexPage", *ORGANISATION_PAGE_TYPES]
@@ -428,6 +449,17 @@ class AnnouncementPage(TranslatedContentMixin, Page):
 
     def __str__(self):
         return self.title
+
+    def search_terms(self) -> str:
+        """Kazakh and Russian keys of this page's text, for every search backend's index.
+
+        Stems and folded-Latin keys come from the search app's analyser, which
+        registers itself as the ``sandyq_search_terms`` Wagtail hook; this app
+        never imports search.
+        """
+        from wagtail import hooks
+
+        return " ".join(terms(self) for terms in hooks.get_hooks("sandyq_search_terms"))
 
     def organisation(self):
         return (

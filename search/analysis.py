@@ -705,6 +705,35 @@ _OPERATOR_RE = re.compile(r"\b(?:AND|OR|NEAR)\b")
 _EXCLUDED_RE = re.compile(r"(?:\bNOT\s+|(?:^|(?<=\s))[-!])(?:\"[^\"]*\"|\S+)")
 
 
+def query_words(query: str | None) -> list[tuple[str, tuple[str, ...]]]:
+    """Each query word as (its normalised token, its keys), for exact-over-stem ranking.
+
+    The same words and keys as :func:`query_word_keys`, with the token each
+    came from, so a query layer can ask for the word exactly as typed (the raw
+    field) or in any of its forms (the analysed field).
+    """
+    if not query or not isinstance(query, str):
+        return []
+    query = _EXCLUDED_RE.sub(" ", _OPERATOR_RE.sub(" ", query[:MAX_QUERY_CHARS]))
+    language = detect_language(query)
+    words: list[tuple[str, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    for token in _tokens(normalise(query)):
+        keys = _token_keys(token, language, True)
+        if any(keys == other for _, other in words):
+            continue
+        new = [k for k in keys if k not in seen]
+        room = MAX_QUERY_TERMS - len(seen)
+        if len(new) > room:
+            keys = tuple(k for k in keys if k in seen or k in new[:room])
+            new = new[:room]
+        seen.update(new)
+        words.append((token, keys))
+        if len(seen) >= MAX_QUERY_TERMS:
+            break
+    return words
+
+
 def query_word_keys(query: str | None) -> list[tuple[str, ...]]:
     """Keys per query word, for a query layer that ORs within a word, ANDs across.
 
@@ -713,26 +742,17 @@ def query_word_keys(query: str | None) -> list[tuple[str, ...]]:
     (NOT x, -x) left out; input is cut at 4096 characters and the result at 32
     distinct keys in all (the last word may lose some of its readings).
     """
-    if not query or not isinstance(query, str):
-        return []
-    query = _EXCLUDED_RE.sub(" ", _OPERATOR_RE.sub(" ", query[:MAX_QUERY_CHARS]))
-    language = detect_language(query)
-    words: list[tuple[str, ...]] = []
-    seen: set[str] = set()
-    for token in _tokens(normalise(query)):
-        keys = _token_keys(token, language, True)
-        if keys in words:
-            continue
-        new = [k for k in keys if k not in seen]
-        room = MAX_QUERY_TERMS - len(seen)
-        if len(new) > room:
-            keys = tuple(k for k in keys if k in seen or k in new[:room])
-            new = new[:room]
-        seen.update(new)
-        words.append(keys)
-        if len(seen) >= MAX_QUERY_TERMS:
-            break
-    return words
+    return [keys for _token, keys in query_words(query)]
+
+
+def token_index_keys(token: str, language: str = "und") -> tuple[str, ...]:
+    """The keys a document token gets at index time (for marking it in a snippet).
+
+    ``token`` is one normalised token from :func:`tokenise`; without its line's
+    language it is read as undetermined, which gives every reading a document
+    line could give it, so a snippet never misses a word the index matched.
+    """
+    return _token_keys(token, language if language in _LANGUAGES else "und", False)
 
 
 def query_terms(query: str | None) -> list[str]:

@@ -12,7 +12,7 @@ LATEST_DOCUMENTS = 5
 def latest_documents(context, organisation, limit=LATEST_DOCUMENTS):
     """The newest records anywhere under ``organisation`` that the reader may open."""
     request = context.get("request")
-    records = DocumentPage.objects.live().descendant_of(organisation)
+    records = DocumentPage.objects.live().current().descendant_of(organisation)
     records = viewable(request.user, records) if request else records.none()
     return {
         "documents": records.order_by("-document_date", "-pk")[:limit],

@@ -2,8 +2,14 @@
 
 import pytest
 
+from django.contrib.auth import get_user_model
+
+from wagtail.users.models import UserProfile
+
 from home import roles
 from tests.factories import DistrictFactory, PrimaryFactory, RegionFactory, UserFactory
+
+User = get_user_model()
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +29,10 @@ def test_a_manager_grants_editor_on_a_district_and_the_editor_can_edit_it(page, 
     manager = UserFactory(username="region.manager", password="manager-pass")
     UserFactory(username="district.editor", first_name="Әлия", password="editor-pass")
     roles.grant(roles.MANAGER, manager, region)
+    for user in User.objects.all():  # the steps below read Wagtail's English labels
+        profile = UserProfile.get_for_user(user)
+        profile.preferred_language = "en"
+        profile.save()
 
     sign_in_to_admin(page, "region.manager", "manager-pass")
     page.goto(f"/admin/pages/{district.pk}/")

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings as django_conf
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from docs_library.validation import (
     ALLOWED_TYPES,
@@ -25,6 +26,13 @@ from tests.docs_library import samples
 pytestmark = pytest.mark.skipif(
     not samples.font_available(), reason="fonts-dejavu-core is not installed"
 )
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are compared with their English source text."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,0 +1,601 @@
+"""Search speed on a generated archive: Sandyq's service against the raw floor and stock Wagtail.
+
+Run: ``.venv/bin/python benchmarks/search.py`` (10,000 documents; a few minutes
+the first time, seconds afterwards: the database is kept under ``var/bench/``).
+Options: ``--docs 100000`` for the large run (generation takes a long while),
+``--database-url postgres://sandyq@127.0.0.1:5432/sandyq_bench`` for PostgreSQL
+(the database is created if missing), ``--fresh`` to generate again,
+``--queries``, ``--passes``, ``--stock-queries`` (stock Wagtail takes seconds per
+query at scale, so it runs a subset of the same queries).
+
+What is generated: the demo hierarchy (regions, districts, primary
+organisations from ``home.demo``), a document library in each organisation,
+and documents of about 3 KB of Kazakh or Russian text each, made of the
+project's demo sentences with words of a Zipf-distributed vocabulary of real
+inflected forms mixed in, with mixed access levels (public, members,
+organisation, restricted), types, years and registration numbers. Access
+tokens are written by ``docs_library.access``, the search entries by
+``search.indexing`` and Wagtail's own index by its ``update_index``.
+
+What is measured, for the same queries in one run (single words and pairs of
+moderate frequency, typed in the forms the documents use and in others), each
+query timed as the median of ``--passes`` runs after a warm-up, then p50/p95
+over the queries:
+
+* raw floor: the full-text engine alone over the same rows and the same keys,
+  top 10 by its own score (FTS5 ``MATCH … ORDER BY bm25 LIMIT 10`` or the GIN
+  ``@@ … ORDER BY ts_rank LIMIT 10``), no access, no facets;
+* engine: Sandyq's database engine, access filter and facet counts included
+  (the one statement the service runs), for a staff user with grants;
+* service: ``search.service.search`` as the archive view calls it: engine,
+  pages, links and snippets;
+* stock Wagtail: ``Page.objects.live().search(q)[:10]`` on Wagtail's database
+  backend over the same pages.
+
+The plan of Sandyq's statement is printed (``EXPLAIN QUERY PLAN`` /
+``EXPLAIN ANALYZE``) so one can see the full-text index choose the candidates.
+Nothing here is asserted: the figures go in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ACCESS_MIX = [("public", 40), ("members", 20), ("organisation", 35), ("restricted", 5)]
+TYPES = ["circular", "decision", "resolution", "minutes", "order", "report", "other"]
+TARGET_CHARS = 3000
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=10_000, help="documents (default 10000)")
+    parser.add_argument("--primary-organisations", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument(
+        "--stock-queries",
+        type=int,
+        default=None,
+        help="queries for stock Wagtail (default: 20 at 10k, 10 above)",
+    )
+    parser.add_argument(
+        "--stock-timeout", type=float, default=30.0, help="seconds before a stock query is stopped"
+    )
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--fresh", action="store_true", help="generate the corpus again")
+    parser.add_argument("--seed", type=int, default=20260401)
+    return parser.parse_args(argv)
+
+
+def setup_django(args) -> Path:
+    folder = ROOT / "var" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    url = args.database_url or f"sqlite:///{folder / f'search-{args.docs}.sqlite3'}"
+    if url.startswith("postgres"):
+        create_postgres_database(url)
+    elif args.fresh:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
+    os.environ.setdefault("SANDYQ_TEST_FILES", str(folder / "files"))
+    import django
+
+    django.setup()
+    return folder
+
+
+def create_postgres_database(url: str) -> None:
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if exists.fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')  # noqa: S608 - from the CLI
+
+
+# --- text --------------------------------------------------------------------------
+
+
+def sentence_bank() -> dict[str, list[str]]:
+    """Real sentences of the project's demo data, by language."""
+    from docs_library import demo as documents_demo
+
+    kk, ru = [], []
+    for name, bucket in (("seed-article-kk.txt", kk), ("seed-article-ru.txt", ru)):
+        text = (ROOT / "home" / "demo_data" / name).read_text(encoding="utf-8")
+        bucket.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s) > 20)
+    for spec in documents_demo.CENTRAL_DOCUMENTS + documents_demo.REGIONAL_DOCUMENTS:
+        _type, language, _access, title, summary, paragraphs, _kind = spec
+        bucket = ru if language == "ru" else kk
+        bucket.extend([title + ".", summary, *paragraphs])
+    return {"kk": kk, "ru": ru}
+
+
+def vocabulary() -> dict[str, list[str]]:
+    """Inflected Kazakh forms from the stemmer's word list and names from the demo tables."""
+    kk = []
+    wordlist = ROOT / "tests" / "search" / "data" / "kk_wordlist.tsv"
+    for line in wordlist.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#") and not line.startswith("form\t"):
+            kk.append(line.split("\t")[0])
+    for name in ("regions.tsv", "primary_names.tsv", "workplaces.tsv"):
+        for line in (
+            (ROOT / "home" / "demo_data" / name).read_text(encoding="utf-8").splitlines()[1:]
+        ):
+            kk.extend(w for w in re.findall(r"[^\W\d_{}]+", line) if len(w) > 3)
+    bank = sentence_bank()
+    ru = sorted({w for s in bank["ru"] for w in re.findall(r"[^\W\d_]+", s) if len(w) > 4})
+    kk = sorted(set(kk))
+    return {"kk": kk, "ru": ru}
+
+
+class TextMaker:
+    """Documents of about 3 KB: demo sentences with Zipf-distributed words mixed in."""
+
+    def __init__(self, seed: int):
+        self.random = random.Random(seed)
+        self.bank = sentence_bank()
+        self.words = vocabulary()
+        self.weights = {
+            language: [1 / (rank + 1) ** 0.9 for rank in range(len(words))]
+            for language, words in self.words.items()
+        }
+        for words in self.words.values():
+            self.random.shuffle(words)
+
+    def text(self, language: str) -> str:
+        sentences, size = [], 0
+        while size < TARGET_CHARS:
+            sentence = self.random.choice(self.bank[language])
+            extra = self.random.choices(self.words[language], self.weights[language], k=3)
+            sentence = f"{sentence} {' '.join(extra).capitalize()}."
+            sentences.append(sentence)
+            size += len(sentence) + 1
+        return " ".join(sentences)
+
+    def title(self, language: str) -> str:
+        words = self.random.choices(self.words[language], self.weights[language], k=4)
+        return " ".join(words).capitalize()
+
+
+# --- generation -----------------------------------------------------------------------
+
+
+def generate(args, folder: Path) -> dict:
+    from tqdm import tqdm
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from wagtail.models import Page
+
+    from home.demo import DemoLoader
+    from home.models import organisation_page_models
+
+    started = time.monotonic()
+    print("Migrating…", flush=True)
+    call_command("migrate", verbosity=0)
+    print(f"Demo hierarchy ({args.primary_organisations} primary organisations)…", flush=True)
+    with transaction.atomic():
+        DemoLoader(primary_count=args.primary_organisations, stdout=io.StringIO()).load()
+    organisations = list(Page.objects.type(*organisation_page_models()).specific().order_by("path"))
+    libraries = make_libraries(organisations)
+    maker = TextMaker(args.seed)
+    texts_df: Counter[str] = Counter()
+    make_documents(args, libraries, maker, texts_df)
+
+    from search import indexing
+
+    total = sum(queryset.count() for _m, queryset in indexing.pages_to_index(everything=True))
+    with tqdm(total=total, desc="Sandyq search entries", unit="page") as bar:
+        indexing.rebuild(everything=True, progress=bar.update, batch_size=500)
+    print("Wagtail's own index (update_index)…", flush=True)
+    wagtail_started = time.monotonic()
+    call_command("update_index", verbosity=0)
+    wagtail_seconds = time.monotonic() - wagtail_started
+    queries = pick_queries(args, texts_df)
+    meta = {
+        "docs": args.docs,
+        "generated_in_s": round(time.monotonic() - started),
+        "update_index_s": round(wagtail_seconds),
+        "queries": queries,
+    }
+    (folder / f"search-{args.docs}-{vendor()}.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return meta
+
+
+def vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def make_libraries(organisations):
+    from tqdm import tqdm
+
+    from django.db import transaction
+
+    from docs_library.models import DocumentLibraryPage
+
+    libraries = []
+    with transaction.atomic():
+        for organisation in tqdm(organisations, desc="Libraries", unit="page"):
+            existing = DocumentLibraryPage.objects.child_of(organisation).first()
+            if existing is None:
+                existing = organisation.add_child(
+                    instance=DocumentLibraryPage(title="Бенчмарк құжаттары", slug="bench")
+                )
+            libraries.append((existing, organisation))
+    return libraries
+
+
+def make_documents(args, libraries, maker: TextMaker, texts_df: Counter) -> None:
+    """Bulk-insert records: Page rows in bulk, then each record's own row as loaddata does.
+
+    ``save_base(raw=True)`` writes only the record's table and still sends
+    ``post_save``, so ``docs_library.access`` computes each record's tokens
+    the way it does for a real save; search ignores raw saves and is rebuilt
+    afterwards in one pass.
+    """
+    from tqdm import tqdm
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wagtail.models import Locale, Page
+
+    from docs_library.models import DocumentPage
+    from search import analysis
+
+    rng = maker.random
+    content_type = ContentType.objects.get_for_model(DocumentPage)
+    locale = Locale.get_default()
+    now = timezone.now()
+    children = {library.pk: library.numchild for library, _org in libraries}
+    sequence: Counter[tuple[int, int]] = Counter()
+    levels = [level for level, _ in ACCESS_MIX]
+    level_weights = [weight for _, weight in ACCESS_MIX]
+    batch_size = 500
+    with tqdm(total=args.docs, desc="Documents", unit="doc") as bar:
+        for start in range(0, args.docs, batch_size):
+            with transaction.atomic():
+                bases, records = [], []
+                for number in range(start, min(start + batch_size, args.docs)):
+                    library, organisation = libraries[rng.randrange(len(libraries))]
+                    children[library.pk] += 1
+                    language = "kk" if rng.random() < 0.6 else "ru"
+                    day = date(2015, 1, 1) + timedelta(days=rng.randrange(11 * 365))
+                    summary = maker.text(language)
+                    title = maker.title(language)
+                    for token in set(analysis.tokenise(f"{title} {summary}")):
+                        texts_df[token] += 1
+                    slug = f"doc-{number}"
+                    base = Page(
+                        title=title,
+                        draft_title=title,
+                        slug=slug,
+                        path=Page._get_path(library.path, library.depth + 1, children[library.pk]),
+                        depth=library.depth + 1,
+                        numchild=0,
+                        url_path=f"{library.url_path}{slug}/",
+                        content_type=content_type,
+                        locale=locale,
+                        live=True,
+                        first_published_at=now,
+                        last_published_at=now,
+                    )
+                    bases.append(base)
+                    sequence[(organisation.pk, day.year)] += 1
+                    has_number = rng.random() < 0.5
+                    records.append(
+                        {
+                            "document_type": rng.choice(TYPES),
+                            "registration_number": (
+                                f"{organisation.org_code}-{sequence[(organisation.pk, day.year)]}"
+                                f"/{day.year}"
+                                if has_number and organisation.org_code
+                                else ""
+                            ),
+                            "document_date": day,
+                            "registration_year": day.year,
+                            "language": language,
+                            "summary": summary,
+                            "access_level": rng.choices(levels, level_weights)[0],
+                            "organisation_id": organisation.pk,
+                        }
+                    )
+                Page.objects.bulk_create(bases)
+                for base, fields in zip(bases, records, strict=True):
+                    record = DocumentPage(page_ptr_id=base.pk, **fields)
+                    record.__dict__.update(
+                        {
+                            field.attname: getattr(base, field.attname)
+                            for field in Page._meta.concrete_fields
+                        }
+                    )
+                    record.save_base(raw=True, force_insert=True)
+                for library, _org in libraries:
+                    Page.objects.filter(pk=library.pk).update(numchild=children[library.pk])
+            bar.update(len(bases))
+
+
+def count_matches(query: str) -> int:
+    """How many entries the full-text index matches for a query (all forms of its words)."""
+    from django.db import connection
+
+    from search.engines.database import FTS, TEXT, DatabaseEngine
+    from search.query import parse
+
+    match = DatabaseEngine().dialect.build(parse(query))
+    if connection.vendor == "sqlite":
+        sql = f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s"  # noqa: S608
+    else:
+        sql = f"SELECT count(*) FROM {TEXT} t WHERE t.vector @@ to_tsquery('simple', %s)"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match])
+        return cursor.fetchone()[0]
+
+
+def pick_queries(args, texts_df: Counter) -> list[str]:
+    """Single words and pairs matching 0.2 %–10 % of the documents in some form.
+
+    Half of the single words are asked in another form than the one counted
+    (the stem, or the stem with a common ending), as a reader would type them.
+    Pairs are two such words that occur together in at least one document.
+    """
+    from search import analysis
+
+    rng = random.Random(args.seed + 1)
+    low, high = max(2, args.docs // 500), max(3, args.docs // 10)
+    candidates = sorted(
+        token for token, count in texts_df.items() if token.isalpha() and len(token) >= 4
+    )
+    rng.shuffle(candidates)
+    singles: list[str] = []
+    for word in candidates:
+        if len(singles) >= int(args.queries * 0.75):
+            break
+        if len(singles) % 2:
+            stem = analysis.stem_kk(word)
+            if len(stem) >= 4 and stem != word:
+                word = stem + rng.choice(["", "лар", "тың", "ға", "ы"])
+        if low <= count_matches(word) <= high:
+            singles.append(word)
+    queries = list(singles)
+    for _attempt in range(2000):
+        if len(queries) >= args.queries:
+            break
+        pair = " ".join(rng.sample(singles, 2))
+        if count_matches(pair):
+            queries.append(pair)
+    return queries
+
+
+# --- measuring --------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(function, queries, passes: int, label: str) -> list[float]:
+    from tqdm import tqdm
+
+    timings = []
+    for query in tqdm(queries, desc=label, unit="query", leave=False):
+        function(query)  # warm-up
+        runs = []
+        for _ in range(passes):
+            started = time.perf_counter()
+            function(query)
+            runs.append((time.perf_counter() - started) * 1000)
+        timings.append(statistics.median(runs))
+    return timings
+
+
+def staff_user():
+    """A member of staff holding Reader on three regions and one primary organisation."""
+    from django.contrib.auth import get_user_model
+
+    from home import roles
+    from home.models import PrimaryOrganisationPage, RegionalBranchPage
+
+    user, created = get_user_model().objects.get_or_create(username="bench.staff")
+    if created:
+        for region in RegionalBranchPage.objects.order_by("path")[:3]:
+            roles.grant(roles.READER, user, region)
+        primary = PrimaryOrganisationPage.objects.order_by("-path").first()
+        if primary is not None:
+            roles.grant(roles.READER, user, primary)
+    return user
+
+
+def capped(function, seconds: float):
+    """Run ``function(query)`` but give up after ``seconds`` (stock Wagtail at scale).
+
+    Returns the elapsed milliseconds, or ``None`` when the database was told to stop.
+    """
+    from django.db import OperationalError, connection
+    from django.db.utils import DatabaseError
+
+    def run(query):
+        connection.ensure_connection()
+        deadline = time.perf_counter() + seconds
+        if connection.vendor == "sqlite":
+            raw = connection.connection
+            raw.set_progress_handler(lambda: int(time.perf_counter() > deadline), 100_000)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {int(seconds * 1000)}")
+        started = time.perf_counter()
+        try:
+            function(query)
+            return (time.perf_counter() - started) * 1000
+        except (OperationalError, DatabaseError):
+            return None
+        finally:
+            if connection.vendor == "sqlite":
+                connection.connection.set_progress_handler(None, 0)
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET statement_timeout = 0")
+
+    return run
+
+
+def run(args):
+    folder = setup_django(args)
+    from django.db import connection
+
+    from wagtail.models import Page
+
+    from search import service
+    from search.engines.base import EngineRequest, SearchFilters
+    from search.engines.database import FTS, TEXT, DatabaseEngine
+    from search.query import parse
+
+    meta_path = folder / f"search-{args.docs}-{connection.vendor}.json"
+    if args.fresh or not meta_path.exists():
+        meta = generate(args, folder)
+    else:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        print(f"Reusing the corpus in {connection.settings_dict['NAME']} (--fresh to rebuild)")
+    queries = meta["queries"][: args.queries]
+    user = staff_user()
+    engine = DatabaseEngine()
+    tokens = service.tokens_for(user, service.ARCHIVE)
+
+    def engine_request(query):
+        return EngineRequest(query=parse(query), tokens=tokens, filters=SearchFilters())
+
+    if connection.vendor == "sqlite":
+        floor_sql = (
+            f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s "  # noqa: S608
+            f"ORDER BY bm25({FTS}) LIMIT 10"
+        )
+    else:
+        floor_sql = (
+            f"SELECT page_id FROM {TEXT} WHERE vector @@ to_tsquery('simple', %s) "  # noqa: S608
+            "ORDER BY ts_rank(vector, to_tsquery('simple', %s)) DESC LIMIT 10"
+        )
+
+    def floor(query):
+        match = engine.dialect.build(parse(query))
+        params = [match] if connection.vendor == "sqlite" else [match, match]
+        with connection.cursor() as cursor:
+            cursor.execute(floor_sql, params)
+            return cursor.fetchall()
+
+    def engine_only(query):
+        return engine.search(engine_request(query))
+
+    from django.test import RequestFactory
+
+    def full_service(query):
+        # As the archive view calls it: one request per search, which Wagtail
+        # uses to remember the site's root paths while making the links.
+        request = RequestFactory(SERVER_NAME="localhost").get("/kk/search/archive/", {"q": query})
+        request.user = user
+        return service.search(user, query, scope=service.ARCHIVE, request=request)
+
+    def stock(query):
+        return list(Page.objects.live().search(query)[:10])
+
+    stock_count = args.stock_queries
+    if stock_count is None:
+        stock_count = 20 if args.docs <= 10_000 else 10
+    stock_queries = queries[:: max(1, len(queries) // max(stock_count, 1))][:stock_count]
+    hits = [engine_only(query).total for query in queries]
+    print(
+        f"\n{args.docs:,} documents on {connection.vendor}; {len(queries)} queries, "
+        f"matches visible to the staff user per query: median {statistics.median(hits):.0f}, "
+        f"max {max(hits)}; median of {args.passes} passes each after a warm-up"
+    )
+    print("\n| system | p50 ms | p95 ms | p50 / floor | p95 / floor |\n|---|---|---|---|---|")
+
+    def row(label, timings, base):
+        p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
+        b50, b95 = percentile(base, 0.5), percentile(base, 0.95)
+        print(f"| {label} | {p50:.2f} | {p95:.2f} | {p50 / b50:.1f}× | {p95 / b95:.1f}× |")
+
+    base = measure(floor, queries, args.passes, "floor")
+    row("raw floor: FTS match + rank, top 10", base, base)
+    row(
+        "engine: + access filter + facets",
+        measure(engine_only, queries, args.passes, "engine"),
+        base,
+    )
+    row(
+        "service: + pages, links, snippets",
+        measure(full_service, queries, args.passes, "service"),
+        base,
+    )
+    if not stock_queries:
+        explain(engine, engine_request(queries[0]))
+        return
+    stock_base = measure(floor, stock_queries, args.passes, "floor (stock subset)")
+    limit = args.stock_timeout
+    stock_times = []
+    for query in stock_queries:
+        elapsed = capped(stock, limit)(query)
+        stock_times.append(elapsed if elapsed is not None else limit * 1000)
+    stopped = sum(
+        1 for query, ms in zip(stock_queries, stock_times, strict=True) if ms >= limit * 1000
+    )
+    row(
+        f"stock Wagtail .search()[:10], {len(stock_queries)} queries"
+        + (f", {stopped} stopped at {limit:.0f} s" if stopped else ""),
+        stock_times,
+        stock_base,
+    )
+    if "generated_in_s" in meta:
+        print(
+            f"\ncorpus generated in {meta['generated_in_s']} s "
+            f"(of which Wagtail's update_index: {meta['update_index_s']} s)"
+        )
+    explain(engine, engine_request(queries[0]))
+
+
+def explain(engine, request) -> None:
+    """Print the plans: the full-text index must come first."""
+    from django.db import connection
+
+    print(f"\nQuery plan for «{request.query.text}»:")
+    sql, params = engine.statement(request)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            lines = [row[-1] for row in cursor.fetchall()]
+        else:
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
+            lines = [row[0] for row in cursor.fetchall()]
+    for line in lines:
+        print(f"    {line}")
+
+
+if __name__ == "__main__":
+    run(parse_args())

@@ -1,0 +1,56 @@
+"""Rewrite Sandyq's database search index (``SearchEntry``), with a progress bar.
+
+Wagtail's ``update_index`` rebuilds Wagtail's own backends (its database index
+and Elasticsearch); this command rebuilds the table the search service reads on
+the database engine. By default it writes only what is missing or was analysed
+by another ``ANALYSER_VERSION``, so running it after every deployment (as
+``make run`` does) costs nothing when nothing changed; ``--all`` rewrites
+everything. Search keeps answering while it runs.
+"""
+
+from tqdm import tqdm
+
+from django.core.management.base import BaseCommand, CommandError
+
+from search import analysis, indexing
+
+
+class Command(BaseCommand):
+    help = "Write search entries for pages that have none or an outdated one (--all: every page)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--all", action="store_true", dest="everything", help="rewrite every entry"
+        )
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="only report how many entries are missing or stale; fail if any are",
+        )
+        parser.add_argument("--batch-size", type=int, default=200)
+
+    def handle(self, *args, everything=False, check=False, batch_size=200, **options):
+        pairs = indexing.pages_to_index(everything=everything)
+        total = sum(queryset.count() for _model, queryset in pairs)
+        if check:
+            if total:
+                raise CommandError(
+                    f"{total} search entries are missing or stale "
+                    f"(analyser version {analysis.ANALYSER_VERSION})"
+                )
+            self.stdout.write("The search index is up to date.")
+            return
+        with tqdm(
+            total=total,
+            unit="page",
+            desc="Search index",
+            disable=options.get("verbosity", 1) == 0,
+            file=self.stderr._out,
+        ) as bar:
+            counts = indexing.rebuild(
+                everything=everything, batch_size=batch_size, progress=bar.update, pairs=pairs
+            )
+        self.stdout.write(
+            f"Search index: {counts['written']} entries written, {counts['removed']} removed "
+            f"(analyser version {analysis.ANALYSER_VERSION})."
+        )

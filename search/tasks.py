@@ -1,0 +1,21 @@
+"""Index updates as django-tasks tasks, like Wagtail's own index updates.
+
+A page's entry is re-read after every save; with a long file that takes a
+moment, so it runs beside the request in production (``manage.py db_worker``)
+and at once in development and tests.
+"""
+
+from django_tasks import task
+
+from wagtail.models import Page
+
+from . import indexing
+
+
+@task()
+def update_entry_task(page_id: int) -> str:
+    page = Page.objects.filter(pk=page_id).first()
+    if page is None:
+        return "missing"
+    indexing.update_page(page.specific)
+    return "updated"

@@ -24,6 +24,7 @@ demo: migrate
 
 run: demo
 	$(PY) manage.py update_index
+	$(PY) manage.py rebuild_search_index
 	@echo ""
 	@echo "Sandyq is running at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo ""

@@ -51,6 +51,7 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -201,8 +202,7 @@ def generate(args, folder: Path) -> dict:
     organisations = list(Page.objects.type(*organisation_page_models()).specific().order_by("path"))
     libraries = make_libraries(organisations)
     maker = TextMaker(args.seed)
-    texts_df: Counter[str] = Counter()
-    make_documents(args, libraries, maker, texts_df)
+    make_documents(args, libraries, maker)
 
     from search import indexing
 
@@ -213,7 +213,7 @@ def generate(args, folder: Path) -> dict:
     wagtail_started = time.monotonic()
     call_command("update_index", verbosity=0)
     wagtail_seconds = time.monotonic() - wagtail_started
-    queries = pick_queries(args, texts_df)
+    queries = pick_queries(args, maker)
     meta = {
         "docs": args.docs,
         "generated_in_s": round(time.monotonic() - started),
@@ -251,14 +251,47 @@ def make_libraries(organisations):
     return libraries
 
 
-def make_documents(args, libraries, maker: TextMaker, texts_df: Counter) -> None:
+def make_documents(args, libraries, maker: TextMaker) -> None:
     """Bulk-insert records: Page rows in bulk, then each record's own row as loaddata does.
 
-    ``save_base(raw=True)`` writes only the record's table and still sends
-    ``post_save``, so ``docs_library.access`` computes each record's tokens
-    the way it does for a real save; search ignores raw saves and is rebuilt
-    afterwards in one pass.
+    ``save_base(raw=True)`` writes only the record's table; search ignores raw
+    saves and is rebuilt afterwards in one pass. Each record's access tokens
+    are what ``docs_library.access.record_tokens`` says, written in bulk: while
+    generating, the site root and each library's inheritance chain are looked
+    up once instead of once per record (a new record blocks nothing, so its
+    chain is itself and its library's chain).
     """
+    from django.db.models.signals import post_save
+
+    from wagtail.models import Page
+
+    from docs_library.models import DocumentPage
+    from docs_library.signal_handlers import refresh_record_tokens
+    from home import roles
+
+    root_id = roles.site_root_id()
+    library_chains = {library.path: roles.inheritance_chain(library) for library, _ in libraries}
+    original_chain = roles.inheritance_chain
+
+    def chain(page):
+        parent = library_chains.get(page.path[: -Page.steplen])
+        return [page.pk, *parent] if parent is not None else original_chain(page)
+
+    # docs_library's own handler would compute the same tokens one record at a time.
+    post_save.disconnect(sender=DocumentPage, dispatch_uid="docs_library_tokens")
+    try:
+        with (
+            mock.patch.object(roles, "inheritance_chain", chain),
+            mock.patch.object(roles, "site_root_id", lambda: root_id),
+        ):
+            _insert_documents(args, libraries, maker)
+    finally:
+        post_save.connect(
+            refresh_record_tokens, sender=DocumentPage, dispatch_uid="docs_library_tokens"
+        )
+
+
+def _insert_documents(args, libraries, maker: TextMaker) -> None:
     from tqdm import tqdm
 
     from django.contrib.contenttypes.models import ContentType
@@ -267,8 +300,8 @@ def make_documents(args, libraries, maker: TextMaker, texts_df: Counter) -> None
 
     from wagtail.models import Locale, Page
 
-    from docs_library.models import DocumentPage
-    from search import analysis
+    from docs_library import access
+    from docs_library.models import DocumentAccess, DocumentPage
 
     rng = maker.random
     content_type = ContentType.objects.get_for_model(DocumentPage)
@@ -290,8 +323,6 @@ def make_documents(args, libraries, maker: TextMaker, texts_df: Counter) -> None
                     day = date(2015, 1, 1) + timedelta(days=rng.randrange(11 * 365))
                     summary = maker.text(language)
                     title = maker.title(language)
-                    for token in set(analysis.tokenise(f"{title} {summary}")):
-                        texts_df[token] += 1
                     slug = f"doc-{number}"
                     base = Page(
                         title=title,
@@ -328,6 +359,7 @@ def make_documents(args, libraries, maker: TextMaker, texts_df: Counter) -> None
                         }
                     )
                 Page.objects.bulk_create(bases)
+                rows = []
                 for base, fields in zip(bases, records, strict=True):
                     record = DocumentPage(page_ptr_id=base.pk, **fields)
                     record.__dict__.update(
@@ -337,6 +369,9 @@ def make_documents(args, libraries, maker: TextMaker, texts_df: Counter) -> None
                         }
                     )
                     record.save_base(raw=True, force_insert=True)
+                    tokens = access.record_tokens(record)
+                    rows += [DocumentAccess(page_id=record.pk, token=token) for token in tokens]
+                DocumentAccess.objects.bulk_create(rows, batch_size=1000)
                 for library, _org in libraries:
                     Page.objects.filter(pk=library.pk).update(numchild=children[library.pk])
             bar.update(len(bases))
@@ -359,7 +394,7 @@ def count_matches(query: str) -> int:
         return cursor.fetchone()[0]
 
 
-def pick_queries(args, texts_df: Counter) -> list[str]:
+def pick_queries(args, maker: TextMaker) -> list[str]:
     """Single words and pairs matching 0.2 %–10 % of the documents in some form.
 
     Half of the single words are asked in another form than the one counted
@@ -370,9 +405,10 @@ def pick_queries(args, texts_df: Counter) -> list[str]:
 
     rng = random.Random(args.seed + 1)
     low, high = max(2, args.docs // 500), max(3, args.docs // 10)
-    candidates = sorted(
-        token for token, count in texts_df.items() if token.isalpha() and len(token) >= 4
-    )
+    words = {*maker.words["kk"], *maker.words["ru"]}
+    words.update(word for sentences in maker.bank.values() for s in sentences for word in s.split())
+    candidates = sorted({token for word in words for token in analysis.tokenise(word)} - {""})
+    candidates = [token for token in candidates if token.isalpha() and len(token) >= 4]
     rng.shuffle(candidates)
     singles: list[str] = []
     for word in candidates:

@@ -3,7 +3,22 @@ import shutil
 
 import pytest
 
+from django.conf import settings
+from django.utils import translation
+
 from tests.factories import DistrictFactory, PrimaryFactory, RegionFactory, central_office
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language.
+
+    Django leaves the language of the last request active in the thread, so a
+    test after a request to /en/ would otherwise run in English.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

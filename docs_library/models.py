@@ -22,7 +22,6 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -51,18 +50,13 @@ from home.models import (
 from .panels import ReviewHistoryPanel
 
 
-class PrivateStorage(LazyObject):
+def private_storage():
     """The storage that holds document files, out of reach of the web server.
 
-    Lazy so that tests (and deployments) can point ``STORAGES["private"]``
-    elsewhere without the models remembering an old location.
+    A callable, so migrations name this function rather than freezing a
+    machine's folder, and deployments point ``STORAGES["private"]`` anywhere.
     """
-
-    def _setup(self):
-        self._wrapped = storages["private"]
-
-
-private_storage = PrivateStorage()
+    return storages["private"]
 
 
 def document_upload_to(instance, filename):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
@@ -221,14 +221,9 @@ def search(
     """Search what ``user`` may see; see the module's docstring."""
     parsed = parse(query)
     filters = filters or SearchFilters()
-    if scope == PUBLIC:
-        filters = SearchFilters(
-            facets={k: v for k, v in filters.facets.items() if k != "status"},
-            organisation_path=filters.organisation_path,
-            date_from=filters.date_from,
-            date_to=filters.date_to,
-            status=EntryStatus.CURRENT,
-        )
+    if scope == PUBLIC:  # current material only, and no status facet to choose from
+        facets = {name: value for name, value in filters.facets.items() if name != "status"}
+        filters = replace(filters, facets=facets, status=EntryStatus.CURRENT)
     sort = sort if sort in SORTS else "relevance"
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     max_page = MAX_RESULTS_WINDOW // per_page

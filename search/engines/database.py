@@ -53,7 +53,7 @@ class Dialect:
         raise NotImplementedError
 
     def score_sql(self) -> str:
-        """A score expression (smaller is better); one placeholder for the match."""
+        """A score expression, smaller is better; its parameters: ``score_params``."""
         raise NotImplementedError
 
     def score_params(self, match: str) -> list:

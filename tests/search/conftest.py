@@ -18,8 +18,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.utils import translation
 
 from home import roles
 from tests.docs_library import samples
@@ -201,6 +203,17 @@ def build_corpus():
             anonymous=AnonymousUser(), outsider=outsider, reader=reader, admin=admin
         ),
     )
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's default language and leaves the language as it was.
+
+    A request through the test client activates its URL's language for the
+    rest of the thread; labels (region names, types) depend on it.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,8 +40,11 @@ from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from home.collation import kazakh_sort_key, natural_sort_key
 from home.models import (
     ORGANISATION_PAGE_TYPES,
+    SEARCH_TERMS_FIELD,
+    AnalysedTextMixin,
     OrganisationLevel,
     format_registration_number,
     organisation_page_models,
@@ -382,8 +385,14 @@ class DocumentLibraryPage(Page):
     SORTS = {
         "date": ("-document_date", "-pk"),
         "-date": ("document_date", "pk"),
-        "number": ("registration_number", "pk"),
-        "title": ("title", "pk"),
+        # Numbered records first, numbers by value; titles in Kazakh order.
+        "number": (
+            ExpressionWrapper(Q(registration_number=""), output_field=models.BooleanField()),
+            "registration_sort_key",
+            "-document_date",
+            "pk",
+        ),
+        "title": ("title_sort_key", "title", "pk"),
     }
     PER_PAGE = 25
 
@@ -575,7 +584,7 @@ class DocumentPageQuerySet(PageQuerySet):
         return self.filter(archived_at__isnull=False)
 
 
-class DocumentPage(Page):
+class DocumentPage(AnalysedTextMixin, Page):
     document_type = models.CharField(
         _("document type"),
         max_length=20,
@@ -590,6 +599,10 @@ class DocumentPage(Page):
     )
     document_date = models.DateField(_("document date"), default=timezone.localdate)
     registration_year = models.PositiveSmallIntegerField(editable=False, db_index=True)
+    # Stored sort keys (home.collation), kept by save(): numbers in a registration
+    # number by value (…/9 before …/10), titles in Kazakh alphabetical order.
+    registration_sort_key = models.CharField(max_length=100, blank=True, editable=False)
+    title_sort_key = models.CharField(max_length=255, blank=True, editable=False)
     language = models.CharField(
         _("language"), max_length=5, choices=DocumentLanguage.choices, default="kk"
     )
@@ -722,11 +735,7 @@ class DocumentPage(Page):
         index.FilterField("access_level"),
         index.FilterField("organisation"),
         index.FilterField("archived_at"),
-        # Analysed keys (search.analysis); Elasticsearch must not re-analyse them.
-        index.SearchField(
-            "search_terms",
-            es_extra={"analyzer": "sandyq_keys", "search_analyzer": "sandyq_keys"},
-        ),
+        SEARCH_TERMS_FIELD,
     ]
 
     parent_page_types = ["docs_library.DocumentLibraryPage"]
@@ -836,17 +845,6 @@ class DocumentPage(Page):
             context.update(acknowledgement_context(request, self))
         return context
 
-    def search_terms(self) -> str:
-        """Kazakh and Russian keys of this page's text, for every search backend's index.
-
-        Stems and folded-Latin keys come from the search app's analyser, which
-        registers itself as the ``sandyq_search_terms`` Wagtail hook; this app
-        never imports search.
-        """
-        from wagtail import hooks
-
-        return " ".join(terms(self) for terms in hooks.get_hooks("sandyq_search_terms"))
-
     def find_organisation(self):
         """The nearest organisation above this record (its issuing organisation)."""
         return nearest_organisation(self, inclusive=False) if self.path else None
@@ -865,12 +863,20 @@ class DocumentPage(Page):
             seq=seq,
         )
 
+    SORT_KEYS = {"title": "title_sort_key", "registration_number": "registration_sort_key"}
+
     def save(self, *args, **kwargs):
         self.registration_year = self.document_date.year
         if self.path:
             self.organisation = self.find_organisation()
         with transaction.atomic():
             self.assign_registration_number()
+            self.title_sort_key = kazakh_sort_key(self.title)
+            self.registration_sort_key = natural_sort_key(self.registration_number)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                keys = {key for field, key in self.SORT_KEYS.items() if field in update_fields}
+                kwargs["update_fields"] = {*update_fields, *keys}
             super().save(*args, **kwargs)
 
 

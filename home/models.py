@@ -24,6 +24,32 @@ CHILD_ORGANISATIONS_PER_PAGE = 30
 LATEST_ANNOUNCEMENTS = 5
 
 
+class AnalysedTextMixin:
+    """A page whose text Sandyq's search analyses (Kazakh and Russian stems, Latin keys).
+
+    Declare ``SEARCH_TERMS_FIELD`` in the page's ``search_fields``; every search
+    backend then indexes ``search_terms()``.
+    """
+
+    def search_terms(self) -> str:
+        """Kazakh and Russian keys of this page's text, for every search backend's index.
+
+        Stems and folded-Latin keys come from the search app's analyser, which
+        registers itself as the ``sandyq_search_terms`` Wagtail hook; the page
+        apps never import search.
+        """
+        from wagtail import hooks
+
+        return " ".join(terms(self) for terms in hooks.get_hooks("sandyq_search_terms"))
+
+
+# Analysed keys (search.analysis); Elasticsearch must not analyse them again.
+SEARCH_TERMS_FIELD = index.SearchField(
+    "search_terms",
+    es_extra={"analyzer": "sandyq_keys", "search_analyzer": "sandyq_keys"},
+)
+
+
 class OrganisationLevel(models.TextChoices):
     CENTRAL = "central", _("Central office")
     REGION = "region", _("Regional branch")
@@ -83,7 +109,7 @@ def organisation_sort_key():
     )
 
 
-class OrganisationPage(Page):
+class OrganisationPage(AnalysedTextMixin, Page):
     """What every organisation in the party has, whatever its level.
 
     The page title is the organisation's Kazakh name; Russian and English names
@@ -152,26 +178,11 @@ class OrganisationPage(Page):
         index.SearchField("short_name"),
         index.SearchField("description"),
         index.FilterField("org_code"),
-        # Analysed keys (search.analysis); Elasticsearch must not re-analyse them.
-        index.SearchField(
-            "search_terms",
-            es_extra={"analyzer": "sandyq_keys", "search_analyzer": "sandyq_keys"},
-        ),
+        SEARCH_TERMS_FIELD,
     ]
 
     class Meta:
         abstract = True
-
-    def search_terms(self) -> str:
-        """Kazakh and Russian keys of this page's text, for every search backend's index.
-
-        Stems and folded-Latin keys come from the search app's analyser, which
-        registers itself as the ``sandyq_search_terms`` Wagtail hook; this app
-        never imports search.
-        """
-        from wagtail import hooks
-
-        return " ".join(terms(self) for terms in hooks.get_hooks("sandyq_search_terms"))
 
     def clean(self):
         super().clean()
@@ -389,7 +400,7 @@ class AnnouncementIndexPage(Page):
         return context
 
 
-class AnnouncementPage(TranslatedContentMixin, Page):
+class AnnouncementPage(AnalysedTextMixin, TranslatedContentMixin, Page):
     date = models.DateField(_("date"))
     summary = models.TextField(_("summary"), blank=True)
     image = models.ForeignKey(
@@ -433,11 +444,7 @@ class AnnouncementPage(TranslatedContentMixin, Page):
         index.SearchField("body"),
         index.FilterField("date"),
         index.FilterField("language"),
-        # Analysed keys (search.analysis); Elasticsearch must not re-analyse them.
-        index.SearchField(
-            "search_terms",
-            es_extra={"analyzer": "sandyq_keys", "search_analyzer": "sandyq_keys"},
-        ),
+        SEARCH_TERMS_FIELD,
     ]
 
     parent_page_types = ["home.AnnouncementIndexPage", *ORGANISATION_PAGE_TYPES]
@@ -449,17 +456,6 @@ class AnnouncementPage(TranslatedContentMixin, Page):
 
     def __str__(self):
         return self.title
-
-    def search_terms(self) -> str:
-        """Kazakh and Russian keys of this page's text, for every search backend's index.
-
-        Stems and folded-Latin keys come from the search app's analyser, which
-        registers itself as the ``sandyq_search_terms`` Wagtail hook; this app
-        never imports search.
-        """
-        from wagtail import hooks
-
-        return " ".join(terms(self) for terms in hooks.get_hooks("sandyq_search_terms"))
 
     def organisation(self):
         return (

@@ -37,7 +37,12 @@ _extra_token_sources = []
 
 
 def register_token_source(function):
-    """``function(record) -> iterable of pages`` whose role holders may read the record."""
+    """``function(record) -> iterable of pages`` whose role holders may read the record.
+
+    Only each page's ``pk``, ``path`` and ``depth`` are read, so a source may
+    yield ``values_list("pk", "path", "depth", named=True)`` rows: a circular
+    can be addressed to thousands of organisations.
+    """
     _extra_token_sources.append(function)
     return function
 
@@ -61,10 +66,9 @@ def record_tokens(record: DocumentPage) -> set[str]:
         tokens.add("members")
     elif level == AccessLevel.ORGANISATION:
         tokens.update(f"role:{page_id}" for page_id in points)
-        for source in _extra_token_sources:
-            for organisation in source(record):
-                chain = roles.inheritance_chain(organisation)
-                tokens.update(f"role:{page_id}" for page_id in chain)
+        organisations = [page for source in _extra_token_sources for page in source(record)]
+        for chain in roles.inheritance_chains(organisations).values():
+            tokens.update(f"role:{page_id}" for page_id in chain)
     elif level == AccessLevel.RESTRICTED:
         tokens.add(f"role:{record.pk}")
         tokens.update(f"mgr:{page_id}" for page_id in points)

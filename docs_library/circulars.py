@@ -269,7 +269,7 @@ def distributed_organisations(record):
         return []
     return Page.objects.filter(
         pk__in=Distribution.objects.filter(record_id=record.pk).values("organisation_id")
-    ).only("pk", "path", "depth")
+    ).values_list("pk", "path", "depth", named=True)
 
 
 # --- acknowledging -----------------------------------------------------------------------

@@ -207,29 +207,64 @@ def grants_of(user) -> list[Grant]:
 # --- inheritance ------------------------------------------------------------
 
 
+# Page ids or paths per query: under SQLite's oldest limit on bound parameters.
+_CHUNK = 900
+
+
+def _chunks(values):
+    values = list(values)
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
 def blocked_page_ids(page_ids) -> set[int]:
     from .models import InheritanceBlock
 
-    return set(
-        InheritanceBlock.objects.filter(page_id__in=page_ids).values_list("page_id", flat=True)
-    )
+    blocked = set()
+    for chunk in _chunks(page_ids):
+        blocked.update(
+            InheritanceBlock.objects.filter(page_id__in=chunk).values_list("page_id", flat=True)
+        )
+    return blocked
 
 
 def inheritance_chain(page) -> list[int]:
     """The pages whose local grants hold on ``page``: itself, then upwards to the
     first page that blocks inheritance (included). The root page is never
     part of a chain; its grants are site-wide (see ``site_root_id``)."""
-    ancestor_paths = [page.path[: i * page.steplen] for i in range(2, page.depth + 1)]
-    ancestors = list(
-        Page.objects.filter(path__in=ancestor_paths).order_by("-depth").values_list("pk", flat=True)
-    )
-    blocks = blocked_page_ids(ancestors)
-    chain = []
-    for page_id in ancestors:
-        chain.append(page_id)
-        if page_id in blocks:
-            break
-    return chain
+    return inheritance_chains([page])[page.path]
+
+
+def inheritance_chains(pages) -> dict[str, list[int]]:
+    """``inheritance_chain`` of many pages at once, keyed by page path.
+
+    Pages need only ``pk``, ``path`` and ``depth`` (``values_list(…, named=True)``
+    rows will do). The queries grow with the
+    number of distinct pages involved divided by a chunk of 900, not with the
+    number of pages: a circular addressed to 10,000 organisations costs a few
+    dozen queries instead of 20,000.
+    """
+    pages = list(pages)
+    steplen = Page.steplen  # rows have no steplen of their own
+    ids_by_path = {page.path: page.pk for page in pages if page.pk is not None}
+    ancestor_paths = {
+        page.path[: i * steplen] for page in pages for i in range(2, page.depth + 1)
+    } - ids_by_path.keys()
+    for chunk in _chunks(sorted(ancestor_paths)):
+        ids_by_path.update(Page.objects.filter(path__in=chunk).values_list("path", "pk"))
+    blocks = blocked_page_ids(ids_by_path.values())
+    chains = {}
+    for page in pages:
+        chain = []
+        for depth in range(page.depth, 1, -1):
+            page_id = ids_by_path.get(page.path[: depth * steplen])
+            if page_id is None:
+                continue
+            chain.append(page_id)
+            if page_id in blocks:
+                break
+        chains[page.path] = chain
+    return chains
 
 
 def site_root_id() -> int:

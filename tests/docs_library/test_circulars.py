@@ -129,6 +129,34 @@ def test_distributing_to_500_organisations_takes_as_many_queries_as_to_20(home):
     assert Distribution.objects.filter(record=many).count() == 520
 
 
+def test_the_access_tokens_of_a_circular_to_520_organisations_cost_as_many_queries_as_to_20(
+    home,
+):
+    region = RegionFactory(parent=home)
+    library = library_of(region)
+    few_parent, many_parent = DistrictFactory(parent=region), DistrictFactory(parent=region)
+    few_organisations = bulk_organisations(few_parent, PrimaryOrganisationPage, 20)
+    many_organisations = bulk_organisations(many_parent, PrimaryOrganisationPage, 500)
+    roles.set_inheritance_blocked(many_parent, True)
+    few = circular(library, addressing="chosen", live=False)
+    for organisation in few_organisations:
+        few.addressees.create(organisation=organisation)
+    many = circular(library, addressing="level", level="primary", live=False)
+    counts = {}
+    for record in (few, many):
+        record.live = True
+        record.save()
+        circulars.create_distributions(record)
+        with CaptureQueriesContext(connection) as queries:
+            tokens = access.record_tokens(record)
+        counts[record.pk] = len(queries)
+    assert counts[few.pk] == counts[many.pk]
+    # every addressed organisation's own holders, and those of the pages above it
+    # up to a block: the blocked district stops the region's readers there
+    assert {f"role:{organisation.pk}" for organisation in many_organisations} <= tokens
+    assert f"role:{many_parent.pk}" in tokens
+
+
 def test_addressed_organisations_people_may_read_an_organisation_level_circular(party):
     addressed, _, _ = party["primaries"]
     member = person(roles.READER, addressed)

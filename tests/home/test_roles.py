@@ -65,6 +65,17 @@ def test_blocking_inheritance_stops_grants_from_above_but_not_site_wide_ones(kar
     assert roles.roles_on(reader, karaganda["primary"]) == {roles.READER}
 
 
+def test_chains_of_many_pages_at_once_agree_with_each_page_alone(karaganda, elsewhere):
+    other_primary = PrimaryFactory(parent=karaganda["district"], title="«Ынтымақ» БПҰ")
+    roles.set_inheritance_blocked(karaganda["district"], True)
+    pages = [*karaganda.values(), other_primary, elsewhere]
+    chains = roles.inheritance_chains(pages)
+    assert chains == {page.path: roles.inheritance_chain(page) for page in pages}
+    region, district, primary = karaganda["region"], karaganda["district"], karaganda["primary"]
+    assert chains[primary.path] == [primary.pk, district.pk]  # up to the block, included
+    assert chains[region.path] == [region.pk, region.get_parent().pk]
+
+
 def test_grants_and_blocks_are_in_the_audit_log(karaganda):
     admin = UserFactory(is_superuser=True)
     user = UserFactory(username="aigul")

@@ -563,7 +563,7 @@ def circulars_managed_by(user):
     grant_pages = [
         grant.page_id
         for grant in roles.principal(user).grants
-        if "change_page" in grant.role.page_permissions
+        if grant.role.allows(roles.MANAGE_RECORDS)
     ]
     paths = Page.objects.filter(pk__in=grant_pages).values_list("path", flat=True)
     near = Q(owner=user)

@@ -179,17 +179,29 @@ def may_review(user, page) -> bool:
     return any(reviewer.pk == user.pk for reviewer in reviewers_for(page).users)
 
 
-def may_change(user, page) -> bool:
-    """Editor, Reviewer or Manager here (or a superuser): archive, restore, run a circular.
+@roles.register_block_exemption
+def assigned_reviewers_open_the_editor(user, page, action) -> bool:
+    """Reviewers found above a block (see ``reviewers_for``) open the record in
+    review in the editor, where Wagtail shows its Approve and Request changes;
+    nothing else below the block."""
+    if action != "edit":
+        return False
+    task_state = page.current_workflow_task_state
+    return (
+        task_state is not None
+        and isinstance(task_state.task.specific, OrganisationReviewTask)
+        and may_review(user, page)
+    )
 
-    Read from the roles' own declarations: the roles that let their holders
-    change pages in the admin are the ones that look after published records.
-    """
+
+def may_change(user, page) -> bool:
+    """Archive, restore, follow a circular: Editors, Reviewers and Managers here
+    (the roles allowing ``MANAGE_RECORDS``), and superusers."""
     if not (user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
         return True
-    return any("change_page" in role.page_permissions for role in roles.roles_on(user, page))
+    return roles.has_site_permission(user, page, roles.MANAGE_RECORDS)
 
 
 # --- the states an editor sees ----------------------------------------------------

@@ -70,27 +70,29 @@ def register_role_log_actions(actions):
     )
 
 
-def _refuse_if_blocked(request, page):
+def _refuse_if_blocked(request, page, action):
     """Wagtail knows no blocks: its group permissions reach the whole subtree.
 
     A role granted above a block must not let its holder act below it, so page
-    actions there are refused unless the user holds a role that applies here.
+    actions there are refused unless the user holds a role that applies here
+    (or an exemption registered with ``roles.register_block_exemption`` says so).
     """
-    if not roles.admin_action_blocked(request.user, page):
+    if not roles.admin_action_blocked(request.user, page, action):
         return None
     raise PermissionDenied
 
 
-for hook_name in (
-    "before_edit_page",
-    "before_delete_page",
-    "before_move_page",
-    "before_copy_page",
-    "before_unpublish_page",
-):
-    hooks.register(hook_name, _refuse_if_blocked)
+def _refuse_action_if_blocked(action):
+    def hook(request, page, *args, **kwargs):
+        return _refuse_if_blocked(request, page, action)
+
+    return hook
+
+
+for action in ("edit", "delete", "move", "copy", "unpublish"):
+    hooks.register(f"before_{action}_page", _refuse_action_if_blocked(action))
 
 
 @hooks.register("before_create_page")
 def refuse_create_if_blocked(request, parent_page, page_class):
-    return _refuse_if_blocked(request, parent_page)
+    return _refuse_if_blocked(request, parent_page, "create")

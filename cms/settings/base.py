@@ -131,6 +131,10 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 WAGTAIL_I18N_ENABLED = False
+# The admin language people may choose in their account settings (it is also
+# the language of the mail they receive). Wagtail ships no Kazakh of its own:
+# in Kazakh its own labels stay English, Sandyq's are Kazakh.
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Almaty"

@@ -188,3 +188,37 @@ def test_the_admin_account_page_has_the_same_switch(client, addressed):
     html = client.get(reverse("wagtailadmin_account")).content.decode()
     switch = html[html.index('name="sandyq_mail-non_essential"') :].split(">", 1)[0]
     assert "checked" not in switch  # it shows the choice made on the site
+
+
+def test_people_choose_kazakh_in_their_admin_account_and_mail_follows(review, client):
+    from django.urls import reverse
+
+    reviewer = review["reviewer"]
+    speaks(reviewer, "ru")
+    client.force_login(reviewer)
+    html = client.get(reverse("wagtailadmin_account")).content.decode()
+    assert '<option value="kk">Қазақ</option>' in html
+    response = client.post(
+        reverse("wagtailadmin_account"),
+        {
+            "locale-preferred_language": "kk",
+            "locale-current_time_zone": "Asia/Almaty",
+            "name_email-first_name": reviewer.first_name or "Айгүл",
+            "name_email-last_name": reviewer.last_name or "Серікова",
+            "name_email-email": reviewer.email,
+            "theme-theme": "system",
+            "theme-density": "default",
+            "theme-contrast": "system",
+            "sandyq_mail-non_essential": "on",
+            "notifications-submitted_notifications": "on",
+            "notifications-approved_notifications": "on",
+            "notifications-rejected_notifications": "on",
+            "notifications-updated_comments_notifications": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert UserProfile.get_for_user(reviewer).preferred_language == "kk"
+    start(review)
+    assert mail.outbox[0].subject == subject(
+        "kk", "For your review: %(title)s", title=review["record"].title
+    )

@@ -176,6 +176,39 @@ def test_across_a_block_the_parent_organisations_reviewer_still_reviews(tree):
     assert not workflow.may_review(person(roles.EDITOR, tree["district"]), record)
 
 
+def test_a_reviewer_found_across_a_block_approves_in_the_editor(client, tree):
+    workflow.ensure_default_workflow()
+    record = draft(library_of(tree["primary"]), title="Бастауыш ұйымның шешімі")
+    district_reviewer = person(roles.REVIEWER, tree["district"])
+    local_editor = person(roles.EDITOR, tree["primary"])
+    roles.set_inheritance_blocked(tree["primary"], True)
+    edit_url = reverse("wagtailadmin_pages:edit", args=[record.pk])
+
+    client.force_login(district_reviewer)
+    assert refused(client.get(edit_url))  # nothing to review yet: the block holds
+    assert submit(client, local_editor, record).status_code == 302
+    record.refresh_from_db()
+    client.force_login(district_reviewer)
+    response = client.get(edit_url)
+    assert response.status_code == 200
+    assert "Мақұлдау" in response.content.decode()  # Approve, in the admin's Kazakh
+    response = client.post(
+        edit_url,
+        edit_data(record, **{"action-workflow-action": "true", "workflow-action-name": "approve"}),
+    )
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.live
+    # once published, the block holds again
+    assert refused(client.get(edit_url))
+    assert refused(client.get(reverse("wagtailadmin_pages:delete", args=[record.pk])))
+
+
+def refused(response) -> bool:
+    """Wagtail answers a refused admin action by sending the user to the dashboard."""
+    return response.status_code == 302 and response.url == reverse("wagtailadmin_home")
+
+
 def test_states_an_editor_sees(tree, people):
     from docs_library import archive
 

@@ -201,8 +201,11 @@ def test_a_manager_grants_revokes_and_blocks_through_sharing(client, karaganda):
     client.force_login(manager)
     url = sharing_url(karaganda["district"])
 
+    Group.objects.create(name="Сейітовтар тобы")
     found = client.get(url, {"q": "Сейіт"}).content.decode()
-    assert "Ернар Сейітов" in found
+    assert "Ернар Сейітов (ernar)" in found
+    assert f'name="principal" value="user:{target.pk}"' in found
+    assert "Сейітовтар тобы" in found and 'value="group:' in found  # groups are found too
     assert "Қарағанды облысы" in found  # the manager's inherited grant and its source
 
     client.post(url, {"action": "grant", "principal": f"user:{target.pk}", "role": "editor"})

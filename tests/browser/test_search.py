@@ -1,12 +1,14 @@
 """A member of staff searches the archive in a real browser: an inflected Kazakh word
-finds the record, with its snippet marked, facets beside it, and suggestions while typing."""
+finds the record, with its snippet marked, facets beside it, and suggestions while typing;
+a word typed in the Kazakh Latin alphabet finds the Cyrillic text inside a file."""
 
 import os
 
 import pytest
 
 from home import roles
-from tests.factories import DocumentPageFactory, LibraryFactory, UserFactory
+from tests.docs_library import samples
+from tests.factories import DocumentPageFactory, LibraryFactory, UserFactory, library_document
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +27,17 @@ def test_staff_find_an_inflected_word_with_snippet_and_facets(page, tree, tmp_pa
         title="Қаржы есебі",
         summary="Жарналар туралы есеп.",
         access_level="organisation",
+    )
+    samples.require_font()
+    DocumentPageFactory(
+        parent=library,
+        title="Мұрағат тәртібі",
+        summary="",
+        access_level="organisation",
+        main_file=library_document(
+            samples.kazakh_pdf(text="Бастауыш ұйымдар құжаттарды мұрағатқа жыл сайын тапсырады."),
+            "tartip.pdf",
+        ),
     )
     staff = UserFactory(username="igilik.secretary", password="secretary-pass")
     roles.grant(roles.READER, staff, tree["primary"])
@@ -49,6 +62,15 @@ def test_staff_find_an_inflected_word_with_snippet_and_facets(page, tree, tmp_pa
     assert type_facet.locator(".search-facet__count").first.inner_text() == "1"
     assert page.locator('[data-facet="region"]').is_visible()
 
+    # Kazakh typed in the Latin alphabet, in another form of the verb, finds the
+    # Cyrillic text inside the PDF («тапсыру» to hand over, «тапсырады» hands over).
+    box.fill("tapsyru")
+    box.press("Enter")
+    page.wait_for_url("**q=tapsyru*")
+    assert results.count() == 1
+    assert results.first.locator("h2 a").inner_text() == "Мұрағат тәртібі"
+    assert results.first.locator("mark").first.inner_text() == "тапсырады"
+
     # Suggestions while typing: only titles this reader may open.
     box.fill("Қаржы")
     suggestion = page.locator("#search-suggestions a")
@@ -60,4 +82,4 @@ def test_staff_find_an_inflected_word_with_snippet_and_facets(page, tree, tmp_pa
 
     results.first.locator("h2 a").click()
     page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "Бастауыш ұйымның жиналыс хаттамасы"
+    assert page.locator("h1").inner_text() == "Мұрағат тәртібі"

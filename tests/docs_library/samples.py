@@ -9,10 +9,12 @@ files never sit in the tree where a scanner or an editor might open them.
 import datetime
 import functools
 import io
+import os
 import zipfile
 from pathlib import Path
 
 import docx
+import pytest
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -57,6 +59,16 @@ FIXED_DATE = datetime.datetime(2025, 3, 1, 10, 0, tzinfo=datetime.UTC)
 
 def font_available():
     return FONT_PATH.is_file()
+
+
+def require_font():
+    """Generated PDFs need DejaVu for Cyrillic: skip without it, fail in CI."""
+    if font_available():
+        return
+    message = "fonts-dejavu-core is not installed (.ci/run installs it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def write(directory, name, data):

@@ -13,7 +13,6 @@ public record has, so a leak shows in results, snippets, facets or counts.
 """
 
 import datetime
-import os
 from types import SimpleNamespace
 
 import pytest
@@ -40,18 +39,8 @@ from tests.factories import (
 SECRET = "Ксилофонтау"
 
 
-def require_font():
-    """Generated PDFs need DejaVu for Cyrillic: skip without it, fail in CI."""
-    if samples.font_available():
-        return
-    message = "fonts-dejavu-core is not installed (.ci/run installs it)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 def pdf_document(text: str, name: str = "file.pdf"):
-    require_font()
+    samples.require_font()
     return library_document(samples.kazakh_pdf(text=text), name)
 
 

@@ -520,6 +520,9 @@ def run(args):
     else:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         print(f"Reusing the corpus in {connection.settings_dict['NAME']} (--fresh to rebuild)")
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # a corpus made by older code gains new columns
     queries = meta["queries"][: args.queries]
     user = staff_user()
     engine = DatabaseEngine()

@@ -240,10 +240,9 @@ def inheritance_chains(pages) -> dict[str, list[int]]:
     """``inheritance_chain`` of many pages at once, keyed by page path.
 
     Pages need only ``pk``, ``path`` and ``depth`` (``values_list(…, named=True)``
-    rows will do). The queries grow with the
-    number of distinct pages involved divided by a chunk of 900, not with the
-    number of pages: a circular addressed to 10,000 organisations costs a few
-    dozen queries instead of 20,000.
+    rows will do). Ancestors and blocks are read in chunks of 900 ids, so a
+    circular addressed to 10,000 organisations costs a few dozen queries
+    instead of 20,000.
     """
     pages = list(pages)
     steplen = Page.steplen  # rows have no steplen of their own
@@ -648,12 +647,12 @@ def admin_action_blocked(user, page, action: str = "edit") -> bool:
         return False
     if any(role.page_permissions for role in roles_on(user, page)):
         return False
-    if any(exempt(user, page, action) for exempt in _block_exemptions):
-        return False
     from .models import InheritanceBlock
 
     ancestors = Page.objects.ancestor_of(page, inclusive=True).values_list("pk", flat=True)
     if not InheritanceBlock.objects.filter(page_id__in=ancestors).exists():
+        return False
+    if any(exempt(user, page, action) for exempt in _block_exemptions):
         return False
     # Only roles Sandyq granted are cut by a block; other admin rights stand.
     return not GroupPagePermission.objects.filter(

@@ -18,15 +18,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 
 from wagtail.models import Page
 from wagtail.rich_text import get_text_for_indexing
 
-from docs_library.models import DocumentAttachment, DocumentPage, LibraryDocument
+from docs_library.models import (
+    DocumentAccess,
+    DocumentAttachment,
+    DocumentPage,
+    LibraryDocument,
+)
 from home.models import AnnouncementPage, HomePage, OrganisationPage, RegionalBranchPage
 from search import analysis
-from search.models import EntryKind, EntryStatus, SearchEntry, SearchText
+from search.models import PAGE_ACCESS_WORD, EntryKind, EntryStatus, SearchEntry, SearchText
 from search.query import registration_key
 
 logger = logging.getLogger("sandyq.search")
@@ -292,6 +297,7 @@ def update_page(page) -> None:
         entry, _created = SearchEntry.objects.update_or_create(
             page_id=page.pk, defaults=entry_fields
         )
+        text_fields["access"] = index_access([entry])[page.pk]
         SearchText.objects.update_or_create(entry=entry, defaults=text_fields)
 
 
@@ -400,10 +406,39 @@ def _write_batch(pages, regions: RegionLookup) -> int:
         entries.append(SearchEntry(page_id=page.pk, **entry_fields))
         texts.append(SearchText(entry_id=page.pk, **text_fields))
     with transaction.atomic():
+        access = index_access(entries)
+        for text in texts:
+            text.access = access[text.entry_id]
         SearchEntry.objects.filter(page_id__in=[page.pk for page in pages]).delete()
         SearchEntry.objects.bulk_create(entries, batch_size=100)
         SearchText.objects.bulk_create(texts, batch_size=100)
     return len(entries)
+
+
+def index_access(entries) -> dict[int, str]:
+    """The ``SearchText.access`` words of each entry's page (SQLite only; see
+    search migration 0002, whose triggers keep them afterwards).
+
+    Read inside the writer's transaction: on SQLite that transaction holds the
+    write lock from its start, so no token can change between this read and
+    the write. Records carry their ``DocumentAccess`` tokens; other pages say
+    ``PAGE_ACCESS_WORD``: every reader may open them (only live pages are
+    searched).
+    """
+    if connection.vendor != "sqlite":
+        return {entry.page_id: "" for entry in entries}
+    records = [entry.page_id for entry in entries if entry.kind == EntryKind.DOCUMENT]
+    tokens: dict[int, list[str]] = {page_id: [] for page_id in records}
+    for page_id, token in DocumentAccess.objects.filter(page_id__in=records).values_list(
+        "page_id", "token"
+    ):
+        tokens[page_id].append(token.replace(":", ""))
+    return {
+        entry.page_id: " ".join(sorted(tokens[entry.page_id]))
+        if entry.page_id in tokens
+        else PAGE_ACCESS_WORD
+        for entry in entries
+    }
 
 
 def remove_orphans() -> int:

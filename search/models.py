@@ -22,8 +22,11 @@ on SQLite (altering a column does) drops the triggers with it and must run
 0001's ``SQLITE_SCHEMA`` statements again (they are idempotent).
 
 The facet columns (region, type, year, language, status) are copied here so
-counting them never touches the page tables; access is not: it is always
-decided by ``docs_library.access`` tokens at query time.
+counting them never touches the page tables. Access is decided by the
+``docs_library.access`` tokens: on PostgreSQL by an ``EXISTS`` on
+``DocumentAccess`` at query time; on SQLite (migration 0002) the tokens are
+also a fifth FTS5 column, kept by triggers on ``DocumentAccess`` in the same
+transaction as the tokens, and matched with the query.
 """
 
 from django.db import models
@@ -75,6 +78,11 @@ class SearchEntry(models.Model):
         return f"{self.kind} {self.page_id}: {self.title}"
 
 
+#: ``SearchText.access`` of pages other than records, which every reader may
+#: open; no record's token is spelt so (search migration 0002 writes it too).
+PAGE_ACCESS_WORD = "page"
+
+
 class SearchText(models.Model):
     """A page's tokens, kept apart from its entry so entry rows stay small.
 
@@ -97,6 +105,10 @@ class SearchText(models.Model):
     title_keys = models.TextField(blank=True)
     text_words = models.TextField(blank=True)
     text_keys = models.TextField(blank=True)
+    # SQLite only: the page's access tokens as words (``role:12`` → ``role12``),
+    # the FTS5 index's fifth column. Written by triggers on DocumentAccess
+    # (migration 0002) and by search.indexing; empty on PostgreSQL.
+    access = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = _("search text")

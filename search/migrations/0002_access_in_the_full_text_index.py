@@ -120,11 +120,17 @@ def forwards(apps, schema_editor):
         schema_editor.execute(statement)
 
 
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for statement in [*DROP_ACCESS_TRIGGERS, *DROP_FTS, *fts_schema(OLD_COLUMNS, OLD_NEW, OLD_OLD)]:
-        schema_editor.execute(statement)
+def drop_new_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in [*DROP_ACCESS_TRIGGERS, *DROP_FTS]:
+            schema_editor.execute(statement)
+
+
+def restore_old_index(apps, schema_editor):
+    """After the column is gone (which rebuilds the table): 0001's index again."""
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in [*DROP_FTS, *fts_schema(OLD_COLUMNS, OLD_NEW, OLD_OLD)]:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -133,11 +139,14 @@ class Migration(migrations.Migration):
         ("docs_library", "0005_document_sort_keys"),
     ]
 
+    # Reversed, these run bottom-up: the new index goes, the column goes (the
+    # table is rebuilt without triggers), then 0001's index is made again.
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, restore_old_index),
         migrations.AddField(
             model_name="searchtext",
             name="access",
             field=models.TextField(blank=True, editable=False),
         ),
-        migrations.RunPython(forwards, backwards),
+        migrations.RunPython(forwards, drop_new_index),
     ]

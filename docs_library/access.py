@@ -52,9 +52,14 @@ def user_tokens(user) -> frozenset[str] | None:
     return roles.principal(user).tokens
 
 
-def record_tokens(record: DocumentPage) -> set[str]:
-    """The tokens that open ``record``, from its place in the tree and its level."""
-    chain = roles.inheritance_chain(record) if record.path else []
+def record_tokens(record: DocumentPage, chain: list[int] | None = None) -> set[str]:
+    """The tokens that open ``record``, from its place in the tree and its level.
+
+    ``chain``: the record's ``roles.inheritance_chain``, when the caller has
+    read it already for many records at once.
+    """
+    if chain is None:
+        chain = roles.inheritance_chain(record) if record.path else []
     points = [*chain, roles.site_root_id()]
     if not record.live:
         return {f"edit:{page_id}" for page_id in points}
@@ -75,19 +80,49 @@ def record_tokens(record: DocumentPage) -> set[str]:
     return tokens
 
 
+#: Records whose tokens are refreshed together (a moved or blocked subtree may hold thousands).
+REFRESH_BATCH = 500
+
+
 def refresh_tokens(records) -> int:
-    """Store the current tokens of each record (after a save, a move, a block)."""
+    """Store the current tokens of each record (after a save, a move, a block).
+
+    Chains and stored tokens are read for a batch of records at once, so a
+    subtree of thousands costs queries per batch, not per record.
+    """
     count = 0
+    batch = []
     for record in records:
-        wanted = record_tokens(record)
-        with transaction.atomic():
-            stored = set(DocumentAccess.objects.filter(page=record).values_list("token", flat=True))
-            DocumentAccess.objects.filter(page=record, token__in=stored - wanted).delete()
-            DocumentAccess.objects.bulk_create(
-                [DocumentAccess(page=record, token=token) for token in wanted - stored]
-            )
-        count += 1
-    return count
+        batch.append(record)
+        if len(batch) == REFRESH_BATCH:
+            count += _refresh_batch(batch)
+            batch = []
+    return count + (_refresh_batch(batch) if batch else 0)
+
+
+def _refresh_batch(records) -> int:
+    chains = roles.inheritance_chains([record for record in records if record.path])
+    wanted = {record.pk: record_tokens(record, chains.get(record.path, [])) for record in records}
+    with transaction.atomic():
+        stored = {record.pk: set() for record in records}
+        for page_id, token in DocumentAccess.objects.filter(page_id__in=stored).values_list(
+            "page_id", "token"
+        ):
+            stored[page_id].add(token)
+        stale = Q()
+        for page_id, tokens in stored.items():
+            if tokens - wanted[page_id]:
+                stale |= Q(page_id=page_id, token__in=tokens - wanted[page_id])
+        if stale:
+            DocumentAccess.objects.filter(stale).delete()
+        DocumentAccess.objects.bulk_create(
+            [
+                DocumentAccess(page_id=page_id, token=token)
+                for page_id, tokens in wanted.items()
+                for token in tokens - stored[page_id]
+            ]
+        )
+    return len(records)
 
 
 def token_filter(user, field: str = "pk"):

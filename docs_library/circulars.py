@@ -555,8 +555,6 @@ def describe_rows(record, distributions, today=None, *, names=None, acknowledged
 
 def circulars_managed_by(user):
     """Distributed records whose dashboard ``user`` may open, newest first."""
-    from .workflow import may_change
-
     records = DocumentPage.objects.filter(distributions__isnull=False).distinct()
     if user.is_superuser:
         return records.order_by("-first_published_at", "-pk")
@@ -569,8 +567,9 @@ def circulars_managed_by(user):
     near = Q(owner=user)
     for path in paths:
         near |= Q(path__startswith=path)
-    candidates = records.filter(near).order_by("-first_published_at", "-pk")[:100]
-    return [record for record in candidates if may_change(user, record)]
+    candidates = list(records.filter(near).order_by("-first_published_at", "-pk")[:100])
+    allowed = roles.pages_allowing(user, candidates, roles.MANAGE_RECORDS)
+    return [record for record in candidates if record.pk in allowed]
 
 
 # --- people to tell ----------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.db.models.signals import post_save
 
 from wagtail.signals import init_new_page, post_page_move
@@ -5,16 +7,19 @@ from wagtail.signals import init_new_page, post_page_move
 from home.signals import inheritance_changed
 
 from . import access
-from .models import DocumentLibraryPage, DocumentPage, LibraryDocument
+from .models import DocumentLibraryPage, DocumentPage, LibraryDocument, nearest_organisation_ids
 
 
 def update_moved_records(sender, instance, **kwargs):
     """A moved subtree may belong to another organisation and inherit other grants."""
-    moved = DocumentPage.objects.filter(path__startswith=instance.path)
+    moved = list(DocumentPage.objects.filter(path__startswith=instance.path))
+    now_under = defaultdict(list)
+    nearest = nearest_organisation_ids(moved)
     for page in moved:
-        organisation = page.find_organisation()
-        if organisation != page.organisation:
-            DocumentPage.objects.filter(pk=page.pk).update(organisation=organisation)
+        if nearest[page.pk] != page.organisation_id:
+            now_under[nearest[page.pk]].append(page.pk)
+    for organisation_id, page_ids in now_under.items():
+        DocumentPage.objects.filter(pk__in=page_ids).update(organisation_id=organisation_id)
     access.refresh_tokens(moved)
 
 

@@ -67,26 +67,34 @@ def _confirm(request, record, action: str, form=None):
     )
 
 
-def archive_view(request, page_id):
+def _archive_or_restore(request, page_id, action):
+    """Confirm, then move a record into the archive or back (only a live one goes in)."""
     record = _record(page_id)
-    if not (record.live and archive.may_archive(request.user, record)):
+    if not archive.may_archive(request.user, record) or (action == "archive" and not record.live):
         raise PermissionDenied
     if request.method == "POST":
-        if archive.archive(record, request.user):
-            messages.success(request, _("“%(title)s” is in the archive.") % {"title": record.title})
+        if action == "archive":
+            done, message = (
+                archive.archive(record, request.user),
+                _("“%(title)s” is in the archive."),
+            )
+        else:
+            done, message = (
+                archive.restore(record, request.user),
+                _("“%(title)s” is current again."),
+            )
+        if done:
+            messages.success(request, message % {"title": record.title})
         return redirect(_edit_url(record))
-    return _confirm(request, record, "archive")
+    return _confirm(request, record, action)
+
+
+def archive_view(request, page_id):
+    return _archive_or_restore(request, page_id, "archive")
 
 
 def restore_view(request, page_id):
-    record = _record(page_id)
-    if not archive.may_archive(request.user, record):
-        raise PermissionDenied
-    if request.method == "POST":
-        if archive.restore(record, request.user):
-            messages.success(request, _("“%(title)s” is current again.") % {"title": record.title})
-        return redirect(_edit_url(record))
-    return _confirm(request, record, "restore")
+    return _archive_or_restore(request, page_id, "restore")
 
 
 def withdraw_view(request, page_id):

@@ -285,6 +285,24 @@ def has_site_permission(user, page, site_permission: str) -> bool:
     return any(role.allows(site_permission) for role in roles_on(user, page))
 
 
+def pages_allowing(user, pages, site_permission: str) -> set[int]:
+    """The ids of ``pages`` on which ``user`` holds ``site_permission``:
+    ``has_site_permission`` for many pages in a few queries."""
+    pages = list(pages)
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    if user.is_superuser:
+        return {page.pk for page in pages}
+    granted = {
+        grant.page_id for grant in principal(user).grants if grant.role.allows(site_permission)
+    }
+    if not granted:
+        return set()
+    chains = inheritance_chains(pages)
+    root = site_root_id()
+    return {page.pk for page in pages if root in granted or granted.intersection(chains[page.path])}
+
+
 def pages_where(user, site_permission: str):
     """Pages at which the user holds a grant allowing ``site_permission``.
 

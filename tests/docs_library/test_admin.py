@@ -2,10 +2,11 @@
 
 import pytest
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import resolve, reverse
 from django.utils import translation
 
-from wagtail.models import Collection
+from wagtail.models import Collection, UploadedFile
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from docs_library.models import DocumentPage, LibraryDocument
@@ -66,6 +67,37 @@ def test_multiple_upload_uses_the_checked_custom_model(admin_client):
     assert bad.json()["error_message"]
     document = LibraryDocument.objects.get()
     assert document.extraction_status == "done"
+
+
+def stored_files(root) -> set[str]:
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def test_a_multiple_upload_with_a_bad_title_stores_the_file_nowhere(admin_client):
+    # Wagtail would park the file as an UploadedFile in public media until the
+    # form is completed; the editor is told instead, and nothing is kept.
+    url = reverse("wagtaildocs:add_multiple")
+    assert resolve(url).url_name == "sandyq_add_documents"
+    public, private = stored_files(settings.MEDIA_ROOT), stored_files(settings.PRIVATE_MEDIA_ROOT)
+    response = admin_client.post(
+        url,
+        {"files[]": upload(samples.kazakh_pdf(), "Шешім.pdf"), "title": "Ш" * 300},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    answer = response.json()
+    assert answer["success"] is False
+    assert "not stored" in answer["error_message"]
+    assert "at most 255 characters" in answer["error_message"]
+    assert not UploadedFile.objects.exists()
+    assert not LibraryDocument.objects.exists()
+    assert stored_files(settings.MEDIA_ROOT) == public
+    assert stored_files(settings.PRIVATE_MEDIA_ROOT) == private
+
+    # The same file with its own name as the title is stored, privately.
+    ok = admin_client.post(url, {"files[]": upload(samples.kazakh_pdf(), "Шешім.pdf")})
+    assert ok.json()["success"] is True
+    assert stored_files(settings.MEDIA_ROOT) == public
+    assert LibraryDocument.objects.get().filename == "Шешім.pdf"
 
 
 def test_replacing_the_file_in_the_admin_keeps_a_version(admin_client, admin_user):

@@ -121,6 +121,32 @@ def test_metadata_from_a_csv_fills_the_records(archive, library, admin_user):
     assert minutes.document_date == datetime.date(2024, 4, 1)
 
 
+def test_without_metadata_dates_and_languages_come_from_the_files(tmp_path, library):
+    # Not today's date and Kazakh for everything: a decade of paper would land
+    # in this year's facet, and Russian titles would be analysed as Kazakh.
+    samples.write(tmp_path, "Хаттама 12.05.2019.pdf", samples.kazakh_pdf())
+    samples.write(tmp_path, "Решение 2021-03-04.pdf", samples.russian_pdf())
+    samples.write(tmp_path, "Қаулы 31.02.2020.pdf", samples.kazakh_pdf(pages=2))  # no such day
+    samples.write(tmp_path, "scan.pdf", samples.scanned_pdf())
+    old = datetime.datetime(2016, 9, 1, 12, tzinfo=datetime.UTC).timestamp()
+    os.utime(tmp_path / "Қаулы 31.02.2020.pdf", (old, old))
+    os.utime(tmp_path / "scan.pdf", (old, old))
+
+    output = run(tmp_path, "--library", str(library.pk))
+
+    assert "Imported 4, skipped 0, failed 0." in output
+    assert "1 record(s) without a text layer" in output
+    records = {record.title: record for record in DocumentPage.objects.child_of(library)}
+    assert records["Хаттама 12.05.2019"].document_date == datetime.date(2019, 5, 12)
+    assert records["Хаттама 12.05.2019"].language == "kk"
+    assert records["Решение 2021-03-04"].document_date == datetime.date(2021, 3, 4)
+    assert records["Решение 2021-03-04"].language == "ru"
+    assert records["Решение 2021-03-04"].registration_year == 2021
+    assert records["Қаулы 31.02.2020"].document_date == datetime.date(2016, 9, 1)  # its mtime
+    assert records["scan"].document_date == datetime.date(2016, 9, 1)
+    assert records["scan"].language == "kk"  # no text layer: the default, and said so
+
+
 def test_a_record_that_cannot_be_saved_leaves_no_file_behind(tmp_path, library):
     folder = tmp_path / "екі"
     folder.mkdir()

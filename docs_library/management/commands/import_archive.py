@@ -5,6 +5,13 @@ them one by one in the admin would take weeks. Each file becomes a published
 record with its history, exactly as if an editor had uploaded it, and the
 import can be stopped and run again: files already in the library are
 recognised by their content, not their name, and skipped.
+
+What the metadata CSV does not say is taken from the file: the date from a
+date in its name (``Хаттама 12.05.2024.pdf``), else from its modification
+time, never today's by default (the year facet and the date sorts would put
+a decade of paper in this year); the language from its text layer, as
+extraction would detect it (a scan without one stays Kazakh, the default,
+and the report counts such records).
 """
 
 import csv
@@ -12,6 +19,7 @@ import datetime
 import io
 import logging
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +33,13 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from wagtail.log_actions import log
 from wagtail.models import Page, Site
 
+from docs_library.extraction import extract_text
 from docs_library.models import (
     AccessLevel,
     DocumentLanguage,
@@ -56,6 +66,13 @@ CSV_COLUMNS = (
 )
 #: ISO first; then the way dates are written on Kazakh and Russian paperwork.
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
+#: A date inside a file name: 12.05.2024, 12-05-2024, 12_05_2024 or 2024-05-12.
+NAME_DATE = re.compile(
+    r"(?<!\d)(?:(\d{1,2})[._-](\d{1,2})[._-]((?:19|20)\d\d)|((?:19|20)\d\d)-(\d\d)-(\d\d))(?!\d)"
+)
+#: Seconds spent reading a file's text layer for its language (no OCR: the
+#: extraction task does that later, in the background).
+LANGUAGE_TIMEOUT = 20
 TITLE_LENGTH = DocumentPage._meta.get_field("title").max_length
 NUMBER_LENGTH = DocumentPage._meta.get_field("registration_number").max_length
 SLUG_LENGTH = 80
@@ -184,6 +201,29 @@ def parse_date(value: str) -> datetime.date:
     raise ValidationError(f"Date {value!r} is not a date like 2024-03-15 or 15.03.2024.")
 
 
+def date_in_name(name: str) -> datetime.date | None:
+    """The first real date written in a file name, if any."""
+    for match in NAME_DATE.finditer(name):
+        day, month, year, iso_year, iso_month, iso_day = match.groups()
+        try:
+            if year:
+                return datetime.date(int(year), int(month), int(day))
+            return datetime.date(int(iso_year), int(iso_month), int(iso_day))
+        except ValueError:
+            continue
+    return None
+
+
+def file_date(path: Path, name: str) -> datetime.date:
+    """The date of an archived file the metadata does not date: from its name, else
+    its modification time (never later than today)."""
+    found = date_in_name(name)
+    if found is None:
+        modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
+        found = timezone.localdate(modified)
+    return min(found, timezone.localdate())
+
+
 def checked_choice(value: str, choices, what: str) -> str:
     if value not in choices.values:
         raise ValidationError(f"Unknown {what} {value!r}; use one of: {', '.join(choices.values)}.")
@@ -200,7 +240,9 @@ class Command(BaseCommand):
     help = (
         "Import every file of FOLDER (recursively) as a published record of a document "
         "library. Files whose content is already a record of the library are skipped, so "
-        "an interrupted import can simply be run again."
+        "an interrupted import can simply be run again. Dates the metadata does not give "
+        "come from a date in the file name, else the file's modification time; languages "
+        "from the file's text."
     )
 
     def add_arguments(self, parser):
@@ -239,6 +281,7 @@ class Command(BaseCommand):
         metadata_path = Path(options["metadata"]) if options["metadata"] else None
         self.metadata = read_metadata(metadata_path) if metadata_path else {}
         self.metadata_used: set[str] = set()
+        self.undetected_language = 0
 
         files = archive_files(folder, exclude=[metadata_path] if metadata_path else [])
         imported = skipped = 0
@@ -278,6 +321,12 @@ class Command(BaseCommand):
         summary = f"Imported {imported}, skipped {skipped}, failed {len(failures)}."
         style = self.style.ERROR if failures else self.style.SUCCESS
         self.stdout.write(style(summary))
+        if self.undetected_language:
+            self.stdout.write(
+                f"{self.undetected_language} record(s) without a text layer to tell their "
+                "language (scans) were given Kazakh; correct them in the admin or give a "
+                "language in the metadata CSV."
+            )
         if failures:
             self.stdout.write("Failed:")
             for failure in failures:
@@ -305,10 +354,10 @@ class Command(BaseCommand):
             if already.exists():
                 self.metadata_for(name)  # its row is not a typo
                 return None
-            record = self.new_record(name, self.metadata_for(name))
-            return self.store(File(handle, name=name.rsplit("/", 1)[-1]), record)
+            record = self.new_record(path, name, self.metadata_for(name))
+            return self.store(File(handle, name=name.rsplit("/", 1)[-1]), record, source=path)
 
-    def new_record(self, name: str, row: dict[str, str]) -> DocumentPage:
+    def new_record(self, path: Path, name: str, row: dict[str, str]) -> DocumentPage:
         """The unsaved record, with CSV values checked before any file is stored."""
         stem = split_extension(name.rsplit("/", 1)[-1])[0]  # "Хаттама 12.05.2024" keeps its date
         title = (row.get("title") or stem).strip()[:TITLE_LENGTH]
@@ -329,12 +378,24 @@ class Command(BaseCommand):
         )
         if row.get("document_date"):
             record.document_date = parse_date(row["document_date"])
+        else:
+            record.document_date = file_date(path, name)
         if row.get("language"):
             record.language = checked_choice(row["language"], DocumentLanguage, "language")
+        else:
+            record.language = ""  # from the file, once it is checked (store)
         keywords = [word.strip() for word in row.get("keywords", "").replace(";", ",").split(",")]
         if any(keywords):
             record.keywords.add(*[word for word in keywords if word])
         return record
+
+    def language_of(self, path: Path, mime: str) -> str:
+        """The language of the file's text layer; Kazakh when it has none (a scan)."""
+        found = extract_text(path, mime, max_ocr_pages=0, timeout=LANGUAGE_TIMEOUT).language
+        if found not in DocumentLanguage.values:
+            self.undetected_language += 1
+            found = DocumentLanguage.KAZAKH
+        return found
 
     def free_slug(self, title: str) -> str:
         """Like Wagtail's own slug for a title, shortened: archive titles can be whole sentences."""
@@ -348,7 +409,7 @@ class Command(BaseCommand):
             slug = f"{base}-{suffix}"
         return slug
 
-    def store(self, upload: File, record: DocumentPage) -> DocumentPage:
+    def store(self, upload: File, record: DocumentPage, *, source: Path) -> DocumentPage:
         """Save the file and its record together, or neither.
 
         The database rolls back by itself; the stored file and its preview are
@@ -360,6 +421,8 @@ class Command(BaseCommand):
                 document = LibraryDocument.from_upload(
                     upload, title=record.title, user=self.user, collection=self.collection
                 )
+                if not record.language:
+                    record.language = self.language_of(source, document.mime_type)
                 try:
                     with transaction.atomic():
                         record.main_file = document

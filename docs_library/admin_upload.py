@@ -25,18 +25,16 @@ NOT_STORED = _("The file was not stored. Put this right and upload it again:")
 class RefuseFileOnOtherErrors:
     """Upload form mixin: any field's error is also the file's, so Wagtail refuses it."""
 
-    def clean(self):
-        cleaned_data = super().clean()
-        others = [
-            f"{self.fields[name].label}: {error}" if name in self.fields else str(error)
-            for name, errors in self.errors.items()
-            if name != "file"
-            for error in errors
-        ]
-        if others and "file" not in self.errors:
+    def full_clean(self):
+        super().full_clean()  # fields, form and model validation: every error is known
+        if self.is_bound and self.errors and "file" not in self.errors:
+            others = [
+                f"{self.fields[name].label}: {error}" if name in self.fields else str(error)
+                for name, errors in self.errors.items()
+                for error in errors
+            ]
             for message in (NOT_STORED, *others):
                 self.add_error("file", message)
-        return cleaned_data
 
 
 class AddDocumentsView(AddView):

@@ -73,17 +73,11 @@ def _archive_or_restore(request, page_id, action):
     if not archive.may_archive(request.user, record) or (action == "archive" and not record.live):
         raise PermissionDenied
     if request.method == "POST":
-        if action == "archive":
-            done, message = (
-                archive.archive(record, request.user),
-                _("“%(title)s” is in the archive."),
-            )
-        else:
-            done, message = (
-                archive.restore(record, request.user),
-                _("“%(title)s” is current again."),
-            )
-        if done:
+        move, message = {
+            "archive": (archive.archive, _("“%(title)s” is in the archive.")),
+            "restore": (archive.restore, _("“%(title)s” is current again.")),
+        }[action]
+        if move(record, request.user):
             messages.success(request, message % {"title": record.title})
         return redirect(_edit_url(record))
     return _confirm(request, record, action)

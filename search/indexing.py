@@ -31,7 +31,14 @@ from docs_library.models import (
 )
 from home.models import AnnouncementPage, HomePage, OrganisationPage, RegionalBranchPage
 from search import analysis
-from search.models import PAGE_ACCESS_WORD, EntryKind, EntryStatus, SearchEntry, SearchText
+from search.models import (
+    PAGE_ACCESS_WORD,
+    EntryKind,
+    EntryStatus,
+    SearchEntry,
+    SearchText,
+    access_word,
+)
 from search.query import registration_key
 
 logger = logging.getLogger("sandyq.search")
@@ -432,7 +439,7 @@ def index_access(entries) -> dict[int, str]:
     for page_id, token in DocumentAccess.objects.filter(page_id__in=records).values_list(
         "page_id", "token"
     ):
-        tokens[page_id].append(token.replace(":", ""))
+        tokens[page_id].append(access_word(token))
     return {
         entry.page_id: " ".join(sorted(tokens[entry.page_id]))
         if entry.page_id in tokens

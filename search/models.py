@@ -83,6 +83,12 @@ class SearchEntry(models.Model):
 PAGE_ACCESS_WORD = "page"
 
 
+def access_word(token: str) -> str:
+    """An access token as one FTS5 word (``role:12`` → ``role12``), as migration
+    0002's triggers write it; the reader's tokens are matched the same way."""
+    return token.replace(":", "")
+
+
 class SearchText(models.Model):
     """A page's tokens, kept apart from its entry so entry rows stay small.
 

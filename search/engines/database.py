@@ -29,7 +29,7 @@ from __future__ import annotations
 from django.db import connection
 
 from docs_library.models import DocumentAccess
-from search.models import PAGE_ACCESS_WORD, EntryKind, SearchEntry, SearchText
+from search.models import PAGE_ACCESS_WORD, EntryKind, SearchEntry, SearchText, access_word
 from search.query import ParsedQuery
 
 from .base import FACET_COLUMNS, FACETS, EngineRequest, EngineResult
@@ -143,7 +143,7 @@ class SQLiteDialect(Dialect):
         # 0002): FTS5 intersects them with the query, no probe per candidate.
         if tokens is None:
             return None  # superusers: everything
-        words = [PAGE_ACCESS_WORD, *sorted(token.replace(":", "") for token in tokens)]
+        words = [PAGE_ACCESS_WORD, *sorted(access_word(token) for token in tokens)]
         return f"({match}) AND {{access}}: ({' OR '.join(self.quote(word) for word in words)})"
 
 

@@ -76,30 +76,25 @@ DROP_FTS = [
     "DROP TRIGGER IF EXISTS search_entry_fts_insert",
     "DROP TABLE IF EXISTS search_entry_fts",
 ]
+def refresh_access(row: str) -> str:
+    """Rewrite the access words of the page of a DocumentAccess row (``new``/``old``)."""
+    return f"""
+        UPDATE search_searchtext SET access = {access_of(f"{row}.page_id")}
+        WHERE page_id = {row}.page_id;"""
+
+
+def access_trigger(event: str, *rows: str) -> str:
+    return f"""
+    CREATE TRIGGER search_access_{event.lower()} AFTER {event} ON docs_library_documentaccess
+    BEGIN{"".join(refresh_access(row) for row in rows)}
+    END
+    """
+
+
 ACCESS_TRIGGERS = [
-    f"""
-    CREATE TRIGGER search_access_insert AFTER INSERT ON docs_library_documentaccess
-    BEGIN
-        UPDATE search_searchtext SET access = {access_of("new.page_id")}
-        WHERE page_id = new.page_id;
-    END
-    """,
-    f"""
-    CREATE TRIGGER search_access_delete AFTER DELETE ON docs_library_documentaccess
-    BEGIN
-        UPDATE search_searchtext SET access = {access_of("old.page_id")}
-        WHERE page_id = old.page_id;
-    END
-    """,
-    f"""
-    CREATE TRIGGER search_access_update AFTER UPDATE ON docs_library_documentaccess
-    BEGIN
-        UPDATE search_searchtext SET access = {access_of("old.page_id")}
-        WHERE page_id = old.page_id;
-        UPDATE search_searchtext SET access = {access_of("new.page_id")}
-        WHERE page_id = new.page_id;
-    END
-    """,
+    access_trigger("INSERT", "new"),
+    access_trigger("DELETE", "old"),
+    access_trigger("UPDATE", "old", "new"),
 ]
 DROP_ACCESS_TRIGGERS = [
     "DROP TRIGGER IF EXISTS search_access_update",

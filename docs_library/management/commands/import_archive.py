@@ -354,8 +354,11 @@ class Command(BaseCommand):
             if already.exists():
                 self.metadata_for(name)  # its row is not a typo
                 return None
-            record = self.new_record(path, name, self.metadata_for(name))
-            return self.store(File(handle, name=name.rsplit("/", 1)[-1]), record, source=path)
+            row = self.metadata_for(name)
+            record = self.new_record(path, name, row)
+            upload = File(handle, name=name.rsplit("/", 1)[-1])
+            # Without a language in the metadata, the file's text tells it.
+            return self.store(upload, record, language_from=None if row.get("language") else path)
 
     def new_record(self, path: Path, name: str, row: dict[str, str]) -> DocumentPage:
         """The unsaved record, with CSV values checked before any file is stored."""
@@ -382,8 +385,6 @@ class Command(BaseCommand):
             record.document_date = file_date(path, name)
         if row.get("language"):
             record.language = checked_choice(row["language"], DocumentLanguage, "language")
-        else:
-            record.language = ""  # from the file, once it is checked (store)
         keywords = [word.strip() for word in row.get("keywords", "").replace(";", ",").split(",")]
         if any(keywords):
             record.keywords.add(*[word for word in keywords if word])
@@ -409,7 +410,9 @@ class Command(BaseCommand):
             slug = f"{base}-{suffix}"
         return slug
 
-    def store(self, upload: File, record: DocumentPage, *, source: Path) -> DocumentPage:
+    def store(
+        self, upload: File, record: DocumentPage, *, language_from: Path | None = None
+    ) -> DocumentPage:
         """Save the file and its record together, or neither.
 
         The database rolls back by itself; the stored file and its preview are
@@ -421,8 +424,8 @@ class Command(BaseCommand):
                 document = LibraryDocument.from_upload(
                     upload, title=record.title, user=self.user, collection=self.collection
                 )
-                if not record.language:
-                    record.language = self.language_of(source, document.mime_type)
+                if language_from is not None:
+                    record.language = self.language_of(language_from, document.mime_type)
                 try:
                     with transaction.atomic():
                         record.main_file = document

@@ -1,9 +1,15 @@
-"""A database check: entries analysed by another analyser version must be rewritten.
+"""Database checks of the search index.
 
-``ANALYSER_VERSION`` moves whenever ``search.analysis`` can produce different
-keys; entries written before no longer meet the queries analysed now. The
-check runs with ``manage.py check --database default`` and before ``migrate``
-applies anything, so a deployment is told to run ``rebuild_search_index``.
+* W001: entries analysed by another analyser version must be rewritten.
+  ``ANALYSER_VERSION`` moves whenever ``search.analysis`` can produce different
+  keys; entries written before no longer meet the queries analysed now, so a
+  deployment is told to run ``rebuild_search_index``.
+* E002 (SQLite): the change log's triggers must exist, or ``search.columns``
+  would not hear of changes; the engine then falls back to reading every
+  entry, and this check says why.
+
+They run with ``manage.py check --database default`` and before ``migrate``
+applies anything (E002 waits until no migration is pending).
 """
 
 from django.core import checks
@@ -32,3 +38,41 @@ def search_index_is_current(app_configs=None, databases=None, **kwargs):
             id="search.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.database)
+def change_log_is_written(app_configs=None, databases=None, **kwargs):
+    """SQLite: the triggers that tell each process's search arrays of changes exist."""
+    from django.db import connections
+
+    from .columns import missing_triggers
+
+    errors = []
+    for alias in databases or []:
+        connection = connections[alias]
+        if connection.vendor != "sqlite":
+            continue
+        try:
+            with connection.cursor() as cursor:
+                missing = missing_triggers(cursor)
+        except DatabaseError:
+            continue
+        if missing and not _migrations_pending(connection):
+            errors.append(
+                checks.Error(
+                    f"The search change log is not written: triggers {', '.join(missing)} "
+                    "are missing, so search reads every entry from the database (slowly).",
+                    hint="A migration rebuilt search_searchentry or "
+                    "docs_library_documentaccess; it must make search migration 0003's "
+                    "TRIGGERS again (see search.models).",
+                    id="search.E002",
+                )
+            )
+    return errors
+
+
+def _migrations_pending(connection) -> bool:
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))

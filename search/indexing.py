@@ -24,21 +24,13 @@ from wagtail.models import Page
 from wagtail.rich_text import get_text_for_indexing
 
 from docs_library.models import (
-    DocumentAccess,
     DocumentAttachment,
     DocumentPage,
     LibraryDocument,
 )
 from home.models import AnnouncementPage, HomePage, OrganisationPage, RegionalBranchPage
 from search import analysis
-from search.models import (
-    PAGE_ACCESS_WORD,
-    EntryKind,
-    EntryStatus,
-    SearchEntry,
-    SearchText,
-    access_word,
-)
+from search.models import EntryKind, EntryStatus, SearchEntry, SearchText
 from search.query import registration_key
 
 logger = logging.getLogger("sandyq.search")
@@ -98,15 +90,26 @@ class PageText:
 
 
 def attachment_texts(record_ids) -> dict[int, list[str]]:
-    """The text of every attachment of these records, in their order, in one query."""
+    """The text of every attachment of these records, in their order, in one query.
+
+    Written in SQL: search results ask for it on every search, and the ORM
+    takes several times longer to build the query than the database to answer.
+    """
     texts: dict[int, list[str]] = {}
-    rows = (
-        DocumentAttachment.objects.filter(page_id__in=record_ids)
-        .order_by("page_id", "sort_order", "pk")
-        .values_list("page_id", "document__extracted_text")
-    )
-    for page_id, text in rows:
-        texts.setdefault(page_id, []).append(text or "")
+    record_ids = list(record_ids)
+    if not record_ids:
+        return texts
+    attachment, document = DocumentAttachment._meta.db_table, LibraryDocument._meta.db_table
+    marks = ", ".join(["%s"] * len(record_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.page_id, d.extracted_text FROM {attachment} a "  # noqa: S608 - names
+            f"JOIN {document} d ON d.id = a.document_id WHERE a.page_id IN ({marks}) "
+            "ORDER BY a.page_id, a.sort_order, a.id",
+            record_ids,
+        )
+        for page_id, text in cursor.fetchall():
+            texts.setdefault(page_id, []).append(text or "")
     return texts
 
 
@@ -120,22 +123,39 @@ def page_parts(page, attachments: list[str] | None = None) -> list[tuple[str, st
         if attachments is None:
             attachments = attachment_texts([page.pk]).get(page.pk, []) if page.pk else []
         main_file = page.main_file if page.main_file_id else None
-        return [
-            ("summary", page.summary or ""),
-            ("body", get_text_for_indexing(page.body or "")),
-            ("file", main_file.extracted_text or "" if main_file else ""),
-            *(("file", text) for text in attachments),
-        ]
+        return record_parts(
+            page.summary, page.body, main_file.extracted_text if main_file else "", attachments
+        )
     if isinstance(page, AnnouncementPage):
         body_field = AnnouncementPage._meta.get_field("body")
         body = " ".join(str(text) for text in body_field.get_searchable_content(page.body))
         return [("summary", page.summary or ""), ("body", body)]
     if isinstance(page, OrganisationPage):
-        return [
-            ("body", get_text_for_indexing(page.description or "")),
-            ("body", " ".join(filter(None, [page.chair, page.secretary, page.address]))),
-        ]
+        return organisation_parts(page.description, page.chair, page.secretary, page.address)
     return []
+
+
+def organisation_parts(description, chair, secretary, address) -> list[tuple[str, str]]:
+    """An organisation page's parts from its fields (``description`` is rich text)."""
+    return [
+        ("body", get_text_for_indexing(description or "")),
+        ("body", " ".join(filter(None, [chair, secretary, address]))),
+    ]
+
+
+#: The fields :func:`organisation_parts` reads, in its order.
+ORGANISATION_TEXT_FIELDS = ("description", "chair", "secretary", "address")
+
+
+def record_parts(summary, body, file_text, attachments: list[str]) -> list[tuple[str, str]]:
+    """A record's parts from its fields (``body`` is rich text), for :func:`page_parts`
+    and for search results, which read them without loading the record."""
+    return [
+        ("summary", summary or ""),
+        ("body", get_text_for_indexing(body or "")),
+        ("file", file_text or ""),
+        *(("file", text) for text in attachments),
+    ]
 
 
 def page_text(page) -> PageText:
@@ -304,7 +324,6 @@ def update_page(page) -> None:
         entry, _created = SearchEntry.objects.update_or_create(
             page_id=page.pk, defaults=entry_fields
         )
-        text_fields["access"] = index_access([entry])[page.pk]
         SearchText.objects.update_or_create(entry=entry, defaults=text_fields)
 
 
@@ -413,39 +432,10 @@ def _write_batch(pages, regions: RegionLookup) -> int:
         entries.append(SearchEntry(page_id=page.pk, **entry_fields))
         texts.append(SearchText(entry_id=page.pk, **text_fields))
     with transaction.atomic():
-        access = index_access(entries)
-        for text in texts:
-            text.access = access[text.entry_id]
         SearchEntry.objects.filter(page_id__in=[page.pk for page in pages]).delete()
         SearchEntry.objects.bulk_create(entries, batch_size=100)
         SearchText.objects.bulk_create(texts, batch_size=100)
     return len(entries)
-
-
-def index_access(entries) -> dict[int, str]:
-    """The ``SearchText.access`` words of each entry's page (SQLite only; see
-    search migration 0002, whose triggers keep them afterwards).
-
-    Read inside the writer's transaction: on SQLite that transaction holds the
-    write lock from its start, so no token can change between this read and
-    the write. Records carry their ``DocumentAccess`` tokens; other pages say
-    ``PAGE_ACCESS_WORD``: every reader may open them (only live pages are
-    searched).
-    """
-    if connection.vendor != "sqlite":
-        return {entry.page_id: "" for entry in entries}
-    records = [entry.page_id for entry in entries if entry.kind == EntryKind.DOCUMENT]
-    tokens: dict[int, list[str]] = {page_id: [] for page_id in records}
-    for page_id, token in DocumentAccess.objects.filter(page_id__in=records).values_list(
-        "page_id", "token"
-    ):
-        tokens[page_id].append(access_word(token))
-    return {
-        entry.page_id: " ".join(sorted(tokens[entry.page_id]))
-        if entry.page_id in tokens
-        else PAGE_ACCESS_WORD
-        for entry in entries
-    }
 
 
 def remove_orphans() -> int:
@@ -516,8 +506,9 @@ def elasticsearch_backends():
 def reindex_in_elasticsearch(pages: Iterable[Page]) -> int:
     """Re-send pages whose access tokens or place changed to Elasticsearch.
 
-    The database engine reads access from ``DocumentAccess`` at query time, so
-    only Elasticsearch, which holds the tokens in its documents, needs this.
+    The database engines read ``DocumentAccess`` when they search (PostgreSQL in
+    its statement, SQLite through ``search.columns``), so only Elasticsearch,
+    which holds the tokens in its documents, needs this.
     """
     backends = elasticsearch_backends()
     if not backends:

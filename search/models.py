@@ -24,9 +24,11 @@ on SQLite (altering a column does) drops the triggers with it and must run
 The facet columns (region, type, year, language, status) are copied here so
 counting them never touches the page tables. Access is decided by the
 ``docs_library.access`` tokens: on PostgreSQL by an ``EXISTS`` on
-``DocumentAccess`` at query time; on SQLite (migration 0002) the tokens are
-also a fifth FTS5 column, kept by triggers on ``DocumentAccess`` in the same
-transaction as the tokens, and matched with the query.
+``DocumentAccess`` at query time; on SQLite from arrays in memory that a
+change log (``SearchChange``, written by triggers on this table and on
+``DocumentAccess``) keeps in step (``search.columns``). A migration that
+rebuilds either table on SQLite drops those triggers too and must make them
+again (migration 0003's ``TRIGGERS``); the ``search.E002`` check says so.
 """
 
 from django.db import models
@@ -78,17 +80,6 @@ class SearchEntry(models.Model):
         return f"{self.kind} {self.page_id}: {self.title}"
 
 
-#: ``SearchText.access`` of pages other than records, which every reader may
-#: open; no record's token is spelt so (search migration 0002 writes it too).
-PAGE_ACCESS_WORD = "page"
-
-
-def access_word(token: str) -> str:
-    """An access token as one FTS5 word (``role:12`` → ``role12``), as migration
-    0002's triggers write it; the reader's tokens are matched the same way."""
-    return token.replace(":", "")
-
-
 class SearchText(models.Model):
     """A page's tokens, kept apart from its entry so entry rows stay small.
 
@@ -111,10 +102,6 @@ class SearchText(models.Model):
     title_keys = models.TextField(blank=True)
     text_words = models.TextField(blank=True)
     text_keys = models.TextField(blank=True)
-    # SQLite only: the page's access tokens as words (``role:12`` → ``role12``),
-    # the FTS5 index's fifth column. Written by triggers on DocumentAccess
-    # (migration 0002) and by search.indexing; empty on PostgreSQL.
-    access = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = _("search text")
@@ -122,3 +109,25 @@ class SearchText(models.Model):
 
     def __str__(self):
         return f"text of {self.entry_id}"
+
+
+class SearchChange(models.Model):
+    """A page whose entry or access tokens changed (SQLite only; search migration 0003).
+
+    Written by triggers on ``SearchEntry`` and ``DocumentAccess`` in the same
+    transaction as the change, read by ``search.columns`` to keep each
+    process's arrays in step. ``stamp`` is random, so a process can tell the
+    row it applied last from another that took its number after a rollback.
+    The triggers keep the newest 10,000 rows.
+    """
+
+    seq = models.AutoField(primary_key=True)
+    page_id = models.IntegerField()
+    stamp = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("search change")
+        verbose_name_plural = _("search changes")
+
+    def __str__(self):
+        return f"change {self.seq}: page {self.page_id}"

@@ -16,6 +16,12 @@ def get_engine():
         from .elasticsearch import ElasticsearchEngine
 
         return ElasticsearchEngine(backend)
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        from .sqlite import SQLiteEngine
+
+        return SQLiteEngine()
     from .database import DatabaseEngine
 
     return DatabaseEngine()

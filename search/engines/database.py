@@ -1,12 +1,16 @@
-"""The database engine: SQLite FTS5 or PostgreSQL full text over ``SearchEntry``.
+"""The database engine: PostgreSQL full text (or SQLite FTS5) over ``SearchEntry``.
+
+PostgreSQL searches with the one statement built here. SQLite searches with
+``search.engines.sqlite``, which keeps this module's dialect and order but
+does the joins in memory; the statement still runs on SQLite, and a test holds
+the two engines to the same answers.
 
 Every query lets the full-text index choose the candidates first (an FTS5
 ``MATCH`` driving the join, or a GIN scan of the ``tsvector``), then joins the
 entry row by primary key, applies the filters, and only then ranks or counts.
 Access is decided by the reader's tokens against the ``DocumentAccess`` rows
-``docs_library.access`` keeps: on SQLite inside the ``MATCH`` (the tokens are
-the index's fifth column, search migration 0002), on PostgreSQL by an
-``EXISTS`` per candidate. One statement per search: the visible
+``docs_library.access`` keeps, by an ``EXISTS`` per candidate. One statement
+per search: the visible
 candidates are materialised once with their facet values and ranking keys,
 then grouped by facet values (total and facet counts come from that) and
 sorted for the page of results.
@@ -29,7 +33,7 @@ from __future__ import annotations
 from django.db import connection
 
 from docs_library.models import DocumentAccess
-from search.models import PAGE_ACCESS_WORD, EntryKind, SearchEntry, SearchText, access_word
+from search.models import EntryKind, SearchEntry, SearchText
 from search.query import ParsedQuery
 
 from .base import FACET_COLUMNS, FACETS, EngineRequest, EngineResult
@@ -77,11 +81,6 @@ class Dialect:
     def build_prefix(self, tokens: list[str]) -> str:
         raise NotImplementedError
 
-    def with_access(self, match: str, tokens: frozenset[str] | None) -> str | None:
-        """``match`` narrowed to pages the reader may open, if the full-text index
-        can do it; None leaves access to ``access_condition``."""
-        return None
-
 
 class SQLiteDialect(Dialect):
     """FTS5: column filters keep exact words and stems apart in one table."""
@@ -101,8 +100,8 @@ class SQLiteDialect(Dialect):
         )
 
     def score_sql(self):
-        # title words, title keys, text words, text keys; access tokens do not score
-        return f"bm25({FTS}, 10.0, 4.0, 2.0, 1.0, 0.0)"
+        # title words, title keys, text words, text keys
+        return f"bm25({FTS}, 10.0, 4.0, 2.0, 1.0)"
 
     def contains_sql(self):
         return f"{FTS}.rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)"  # noqa: S608
@@ -137,14 +136,6 @@ class SQLiteDialect(Dialect):
 
     def build_prefix(self, tokens):
         return " AND ".join(f"{{title_words}}: {self.quote(token)}*" for token in tokens)
-
-    def with_access(self, match, tokens):
-        # The access column holds each page's tokens as words (search migration
-        # 0002): FTS5 intersects them with the query, no probe per candidate.
-        if tokens is None:
-            return None  # superusers: everything
-        words = [PAGE_ACCESS_WORD, *sorted(access_word(token) for token in tokens)]
-        return f"({match}) AND {{access}}: ({' OR '.join(self.quote(word) for word in words)})"
 
 
 class PostgresDialect(Dialect):
@@ -231,12 +222,11 @@ def access_condition(tokens: frozenset[str] | None) -> tuple[str, list]:
     )
 
 
-def base_conditions(request: EngineRequest, access: bool = True) -> tuple[list[str], list]:
-    """Everything but the facet choices: access (unless the match does it),
-    organisation subtree, dates, forced status."""
+def base_conditions(request: EngineRequest) -> tuple[list[str], list]:
+    """Everything but the facet choices: access, organisation subtree, dates, forced status."""
     conditions: list[str] = []
     params: list = []
-    sql, access_params = access_condition(request.tokens) if access else ("", [])
+    sql, access_params = access_condition(request.tokens)
     if sql:
         conditions.append(sql)
         params.extend(access_params)
@@ -289,8 +279,7 @@ class DatabaseEngine:
         query = request.query
         match = dialect.build(query)
         source, match_condition = dialect.match_sql()
-        match_with_access = dialect.with_access(match, request.tokens)
-        conditions, condition_params = base_conditions(request, access=match_with_access is None)
+        conditions, condition_params = base_conditions(request)
         select_params: list = []
 
         if query.registration_keys:
@@ -315,7 +304,7 @@ class DatabaseEngine:
             f"{dialect.score_sql()} AS score "
             f"FROM {source} WHERE {' AND '.join([match_condition, *conditions])})"
         ]
-        params = [*select_params, match_with_access or match, *condition_params]
+        params = [*select_params, match, *condition_params]
         for name in FACETS:
             column = FACET_COLUMNS[name]
             where, where_params = facet_conditions(request, skip=name)

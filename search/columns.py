@@ -1,0 +1,309 @@
+"""The facet, filter and access values of every search entry, as arrays in memory.
+
+On SQLite a search lets FTS5 find and score the matches and does everything
+else (who may open each match, the filters, the facet counts, the order of the
+page of results) over arrays indexed by page id, held by each process. Joining
+the entry row of every match instead costs a B-tree lookup per match, several
+times what FTS5 itself spends on a common word (docs/search.md, "Columns in
+memory").
+
+What the arrays hold comes from the database and nothing else: the facet and
+filter columns of ``SearchEntry`` and the access tokens ``docs_library.access``
+keeps in ``DocumentAccess``. They stay coherent through ``SearchChange``, a log
+that triggers on both tables write in the same transaction as the change
+itself (search migration 0003), so no code path, raw SQL included, can change
+an entry or a token without the log saying so. Before each search the process
+reads the log past the last row it applied and reloads those pages' values;
+when that row is gone (pruned, rolled back, another database), it reloads
+everything. The log is read *after* FTS5 has answered, so the access each
+match is judged by is never older than the match itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from search.engines.base import FACET_COLUMNS, FACETS
+
+ENTRY = "search_searchentry"
+ACCESS = "docs_library_documentaccess"
+CHANGE = "search_searchchange"
+
+#: The triggers that write the change log (search migration 0003). Without
+#: them the arrays would not hear of changes, so the engine will not use them.
+LOG_TRIGGERS = tuple(
+    f"{CHANGE}_{table}_{event}"
+    for table in ("searchentry", "documentaccess")
+    for event in ("insert", "delete", "update")
+)
+
+#: Changed pages past which one sync reloads everything instead.
+DELTA_LIMIT = 2_000
+#: Token sets whose visibility mask is kept between searches.
+MASKS_KEPT = 64
+_CHUNK = 900  # bound parameters per statement, under SQLite's old limit of 999
+
+_ENTRY_COLUMNS = ", ".join(
+    ["page_id", "kind", *(FACET_COLUMNS[name] for name in FACETS)]
+    + ["CAST(replace(date, '-', '') AS INTEGER)"]
+)
+
+
+def day_number(value) -> int:
+    """A date as the integer the ``date`` array holds (2024-05-12 → 20240512)."""
+    return value.year * 10_000 + value.month * 100 + value.day
+
+
+class ChangesUnwatched(Exception):
+    """The change log's triggers are missing: the arrays cannot be trusted."""
+
+
+def missing_triggers(cursor) -> list[str]:
+    cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    present = {row[0] for row in cursor.fetchall()}
+    return [name for name in LOG_TRIGGERS if name not in present]
+
+
+class Codes:
+    """Small integers for one facet's values; 0 stands for no value."""
+
+    def __init__(self):
+        self.values: list = [None]
+        self.index: dict = {}
+
+    def code(self, value) -> int:
+        if value is None or value == "":
+            return 0
+        code = self.index.get(value)
+        if code is None:
+            code = self.index[value] = len(self.values)
+            self.values.append(value)
+        return code
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The last change-log row applied: its number and its random stamp."""
+
+    seq: int
+    stamp: int | None
+
+
+class EntryColumns:
+    """One database's entries as arrays; see the module docstring."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.mark: Mark | None = None
+        self.schema_version: int | None = None
+        self.version = 0
+        self._allocate(0)
+
+    def _allocate(self, size: int) -> None:
+        self.size = size
+        self.present = np.zeros(size, dtype=bool)
+        self.record = np.zeros(size, dtype=bool)
+        self.date = np.zeros(size, dtype=np.int32)
+        self.codes = {name: Codes() for name in FACETS}
+        self.facet = {name: np.zeros(size, dtype=np.int32) for name in FACETS}
+        self.page_tokens: dict[int, tuple[str, ...]] = {}
+        self.token_pages: dict[str, set[int]] = {}
+        self._token_arrays: dict[str, np.ndarray] = {}
+        self._masks: dict[frozenset[str] | None, tuple[int, np.ndarray]] = {}
+
+    def _grow(self, largest_id: int) -> None:
+        if largest_id < self.size:
+            return
+        size = max(largest_id + 1, int(self.size * 1.25) + 1024)
+        for name in ("present", "record", "date"):
+            setattr(self, name, _resized(getattr(self, name), size))
+        self.facet = {name: _resized(array, size) for name, array in self.facet.items()}
+        self.size = size
+
+    # --- keeping in step with the database -------------------------------------------
+
+    def sync(self, cursor) -> None:
+        """Apply what the change log says happened since the last sync.
+
+        Raises ``ChangesUnwatched`` when the log's triggers are gone (a
+        migration rebuilt one of the tables); the schema is looked at again
+        whenever SQLite's schema version moves.
+        """
+        cursor.execute("PRAGMA schema_version")
+        schema_version = cursor.fetchone()[0]
+        if schema_version != self.schema_version:
+            missing = missing_triggers(cursor)
+            if missing:
+                self.mark = None
+                raise ChangesUnwatched(", ".join(missing))
+            self.schema_version, self.mark = schema_version, None
+        if self.mark is None:
+            self._reload(cursor)
+            return
+        cursor.execute(
+            f"SELECT seq, stamp, page_id FROM {CHANGE} WHERE seq >= %s ORDER BY seq",  # noqa: S608
+            [self.mark.seq],
+        )
+        rows = cursor.fetchall()
+        if self.mark.seq:
+            if not rows or (rows[0][0], rows[0][1]) != (self.mark.seq, self.mark.stamp):
+                self._reload(cursor)  # pruned past us, rolled back, or another database
+                return
+            rows = rows[1:]
+        elif rows and rows[0][0] != 1:
+            self._reload(cursor)
+            return
+        if not rows:
+            return
+        pages = {row[2] for row in rows}
+        if len(pages) > DELTA_LIMIT:
+            self._reload(cursor)
+            return
+        self._load(cursor, sorted(pages))
+        self.mark = Mark(rows[-1][0], rows[-1][1])
+        self.version += 1
+
+    def _reload(self, cursor) -> None:
+        # The mark is read first: whatever commits during the load is applied
+        # again at the next sync, which is harmless.
+        cursor.execute(f"SELECT seq, stamp FROM {CHANGE} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+        last = cursor.fetchone()
+        cursor.execute(f"SELECT max(page_id) FROM {ENTRY}")  # noqa: S608
+        largest = cursor.fetchone()[0] or 0
+        self._allocate(largest + 1024)
+        cursor.execute(f"SELECT {_ENTRY_COLUMNS} FROM {ENTRY}")  # noqa: S608
+        self._set_entries(cursor.fetchall())
+        cursor.execute(f"SELECT page_id, token FROM {ACCESS}")  # noqa: S608
+        self._set_tokens(cursor.fetchall(), pages=())
+        self.mark = Mark(*last) if last else Mark(0, None)
+        self.version += 1
+
+    def _load(self, cursor, pages: list[int]) -> None:
+        """Read these pages' entries and tokens again (gone ones are forgotten)."""
+        self._grow(max(pages))
+        index = np.asarray(pages, dtype=np.int64)
+        self.present[index] = False
+        self.record[index] = False
+        entries, tokens = [], []
+        for start in range(0, len(pages), _CHUNK):
+            chunk = pages[start : start + _CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM {ENTRY} WHERE page_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            entries += cursor.fetchall()
+            cursor.execute(
+                f"SELECT page_id, token FROM {ACCESS} WHERE page_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            tokens += cursor.fetchall()
+        self._set_entries(entries)
+        self._set_tokens(tokens, pages=pages)
+
+    def _set_entries(self, rows) -> None:
+        if not rows:
+            return
+        self._grow(max(row[0] for row in rows))
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        self.present[ids] = True
+        self.record[ids] = np.fromiter(
+            (row[1] == "document" for row in rows), dtype=bool, count=len(rows)
+        )
+        for position, name in enumerate(FACETS, start=2):
+            code = self.codes[name].code
+            self.facet[name][ids] = np.fromiter(
+                (code(row[position]) for row in rows), dtype=np.int32, count=len(rows)
+            )
+        self.date[ids] = np.fromiter(
+            (row[-1] or 0 for row in rows), dtype=np.int32, count=len(rows)
+        )
+
+    def _set_tokens(self, rows, pages: Iterable[int]) -> None:
+        """The tokens of ``pages`` (all pages when it is empty) are now ``rows``."""
+        changed: set[str] = set()
+        fresh: dict[int, list[str]] = {page: [] for page in pages}
+        for page_id, token in rows:
+            fresh.setdefault(page_id, []).append(token)
+        for page_id, tokens in fresh.items():
+            new = tuple(sorted(tokens))
+            old = self.page_tokens.get(page_id, ())
+            if new == old:
+                continue
+            for token in set(old) - set(new):
+                self.token_pages[token].discard(page_id)
+                changed.add(token)
+            for token in set(new) - set(old):
+                self.token_pages.setdefault(token, set()).add(page_id)
+                changed.add(token)
+            if new:
+                self.page_tokens[page_id] = new
+            else:
+                self.page_tokens.pop(page_id, None)
+        for token in changed:
+            self._token_arrays.pop(token, None)
+
+    # --- answering ----------------------------------------------------------------
+
+    def visible(self, tokens: frozenset[str] | None) -> np.ndarray:
+        """Which page ids a reader holding ``tokens`` may find (``None``: every one).
+
+        The rule of ``docs_library.access``: a record needs one of its tokens;
+        the other searched pages are live and open to everyone.
+        """
+        cached = self._masks.get(tokens)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        if tokens is None:
+            mask = self.present.copy()
+        else:
+            mask = self.present & ~self.record
+            for token in tokens:
+                pages = self._token_array(token)
+                if pages.size:
+                    mask[pages] = True
+            mask &= self.present
+        if len(self._masks) >= MASKS_KEPT:
+            self._masks.clear()
+        self._masks[tokens] = (self.version, mask)
+        return mask
+
+    def _token_array(self, token: str) -> np.ndarray:
+        pages = self._token_arrays.get(token)
+        if pages is None:
+            ids = self.token_pages.get(token, ())
+            pages = np.fromiter(ids, dtype=np.int64, count=len(ids))
+            pages = pages[pages < self.size]
+            self._token_arrays[token] = pages
+        return pages
+
+    def value(self, name: str, code: int):
+        return self.codes[name].values[code]
+
+    def code_of(self, name: str, value) -> int | None:
+        """The code of a facet value, or None when no entry has it."""
+        return self.codes[name].index.get(value)
+
+
+def _resized(array: np.ndarray, size: int) -> np.ndarray:
+    grown = np.zeros(size, dtype=array.dtype)
+    grown[: array.size] = array
+    return grown
+
+
+_stores: dict[str, EntryColumns] = {}
+_stores_lock = threading.Lock()
+
+
+def columns_for(connection) -> EntryColumns:
+    """The arrays of the database ``connection`` talks to (one set per database file)."""
+    key = f"{connection.alias}:{connection.settings_dict['NAME']}"
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = EntryColumns()
+    return store

@@ -1,0 +1,249 @@
+"""The database engine on SQLite: FTS5 finds and scores, arrays in memory do the rest.
+
+A search asks FTS5 three things, none of which joins a table:
+
+1. every page id the query matches (``group_concat(rowid)``: one string,
+   parsed by numpy, instead of a Python row per match);
+2. the ids that hold every query word exactly as typed (the exact tier);
+3. the best-scored matches (bm25, the title weighted above the text and exact
+   words above stems), as few as the page of results needs.
+
+Who may open each match, the filters, the total and the facet counts come
+from ``search.columns``: the entries' facet values and the ``DocumentAccess``
+tokens of ``docs_library.access``, by page id, synced with the database before
+they are used. So the total, the pages and every facet count leave out what
+the reader may not open, exactly as the SQL statement of ``DatabaseEngine``
+(which PostgreSQL runs) counts them; a test holds the two to the same answers.
+
+The order is the same too: the registration number, then the exact tier, then
+bm25, then the newer page first. Query 3 asks for the best-scored matches of
+*all* matches, visible or not, because FTS5 cannot be told the reader's
+tokens without walking their doclists (docs/search.md): it asks for as many as
+the share of visible matches suggests, and for more when the page cannot be
+filled from what came back. Sorting by date reads every match's score.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+
+from django.db import connection
+
+from search.columns import ChangesUnwatched, EntryColumns, columns_for, day_number
+
+from .base import FACETS, EngineRequest, EngineResult
+from .database import ENTRY, FTS, DatabaseEngine, _placeholders
+
+logger = logging.getLogger("sandyq.search")
+
+#: Best-scored matches asked for beyond the estimate, and how much more each retry asks.
+SPARE = 16
+GROWTH = 8
+
+
+class SQLiteEngine(DatabaseEngine):
+    """See the module docstring."""
+
+    def __init__(self):
+        super().__init__("sqlite")
+
+    def search(self, request: EngineRequest) -> EngineResult:
+        try:
+            return self._search(request)
+        except ChangesUnwatched as error:
+            # Never answer from arrays that may have missed a change of access.
+            logger.error(
+                "Search reads entries from the database: the change log's triggers are "
+                "missing (%s); see manage.py check --database default",
+                error,
+            )
+            return super().search(request)
+
+    def _search(self, request: EngineRequest) -> EngineResult:
+        facets: dict[str, dict[str | int, int]] = {name: {} for name in FACETS}
+        if request.query.is_empty:
+            return EngineResult([], 0, facets)
+        query, filters = request.query, request.filters
+        match = self.dialect.build(query)
+        with connection.cursor() as cursor:
+            matches = _ids(cursor, match)
+            if not matches.size:
+                return EngineResult([], 0, facets)
+            exact = self.dialect.build_exact(query)
+            exact_ids = _ids(cursor, exact) if exact and exact != match else None
+            registration_ids = None
+            if query.registration_keys and request.sort == "relevance":
+                keys = list(query.registration_keys)
+                registration_ids = _column(
+                    cursor,
+                    f"SELECT page_id FROM {ENTRY} WHERE registration_key "  # noqa: S608
+                    f"IN ({_placeholders(keys)})",
+                    keys,
+                )
+            subtree_ids = None
+            if filters.organisation_path:
+                prefix = filters.organisation_path
+                subtree_ids = _column(
+                    cursor,
+                    f"SELECT page_id FROM {ENTRY} WHERE path >= %s AND path < %s",  # noqa: S608
+                    [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)],
+                )
+            # The columns are brought up to date after FTS5 has answered, so the
+            # access each match is judged by is never older than the match.
+            store = columns_for(connection)
+            with store.lock:
+                store.sync(cursor)
+                kept, facets = _narrow(store, request, matches, subtree_ids)
+                dates = store.date[kept] if request.sort != "relevance" else None
+            total = int(kept.size)
+            if not total or request.offset >= total:
+                return EngineResult([], total, facets)
+            if dates is not None:
+                page = self._by_date(cursor, request, match, kept, dates)
+            else:
+                page = self._by_relevance(
+                    cursor, request, match, kept, matches.size, exact_ids, registration_ids
+                )
+        return EngineResult([int(page_id) for page_id in page], total, facets)
+
+    def _scored(self, cursor, match: str, limit: int | None):
+        """(ids, scores) of the best-scored matches, best first; all of them without a limit."""
+        sql = f"SELECT rowid, {self.dialect.score_sql()} FROM {FTS} WHERE {FTS} MATCH %s"  # noqa: S608
+        params: list = [match]
+        if limit is not None:
+            sql += f" ORDER BY {self.dialect.score_sql()}, rowid DESC LIMIT %s"
+            params.append(limit)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        matrix = np.array(rows, dtype=np.float64)
+        return matrix[:, 0].astype(np.int64), matrix[:, 1]
+
+    def _by_date(self, cursor, request, match, kept, dates):
+        """Undated last, then by date, then by score, then by page id (newest: descending)."""
+        ids, scores = self._scored(cursor, match, None)
+        found, scores = _scores_of(kept, ids, scores)
+        kept, dates, scores = kept[found], dates[found], scores[found]
+        if request.sort == "newest":
+            order = np.lexsort((-kept, scores, -dates, dates == 0))
+        else:
+            order = np.lexsort((kept, scores, dates, dates == 0))
+        return kept[order[request.offset : request.offset + request.limit]]
+
+    def _by_relevance(self, cursor, request, match, kept, match_count, exact_ids, registration_ids):
+        """Registration number first, then the exact tier, then score, then newer page.
+
+        The page's rows of each tier must be the best-scored rows of that tier;
+        the best-scored matches overall hold them once enough are read.
+        """
+        tier = np.zeros(kept.size, dtype=np.int8)
+        if registration_ids is not None:
+            tier += 2 * np.isin(kept, registration_ids).astype(np.int8)
+        if exact_ids is not None:
+            tier += np.isin(kept, exact_ids, assume_unique=True).astype(np.int8)
+        else:
+            tier += 1
+        wanted = request.offset + request.limit
+        needs = _tier_needs(tier, wanted)
+        limit = min(
+            match_count,
+            max(math.ceil(need * match_count / count * 1.25) for need, count in needs.values())
+            + SPARE,
+        )
+        while True:
+            exhaustive = limit * 2 >= match_count
+            ids, scores = self._scored(cursor, match, None if exhaustive else limit)
+            seen = np.isin(kept, ids)
+            if exhaustive or all(
+                np.count_nonzero(seen & (tier == level)) >= need
+                for level, (need, _count) in needs.items()
+            ):
+                break
+            limit = min(match_count, limit * GROWTH)
+        candidates, levels = kept[seen], tier[seen]
+        _found, candidate_scores = _scores_of(candidates, ids, scores)
+        ranking = np.lexsort((-candidates, candidate_scores, -levels))
+        return candidates[ranking[request.offset : request.offset + request.limit]]
+
+
+def _tier_needs(tier: np.ndarray, wanted: int) -> dict[int, tuple[int, int]]:
+    """For each tier the page reaches, best first: (rows it takes, rows it has)."""
+    needs = {}
+    counts = np.bincount(tier, minlength=4)
+    for level in (3, 2, 1, 0):
+        count = int(counts[level])
+        if not count:
+            continue
+        needs[level] = (min(wanted, count), count)
+        wanted -= count
+        if wanted <= 0:
+            break
+    return needs
+
+
+def _scores_of(wanted: np.ndarray, ids: np.ndarray, scores: np.ndarray):
+    """Which of ``wanted`` are among ``ids``, and their scores (0 where not)."""
+    order = np.argsort(ids, kind="stable")
+    ids, scores = ids[order], scores[order]
+    positions = np.minimum(np.searchsorted(ids, wanted), max(ids.size - 1, 0))
+    found = ids[positions] == wanted if ids.size else np.zeros(wanted.size, dtype=bool)
+    return found, np.where(found, scores[positions] if ids.size else 0.0, 0.0)
+
+
+def _ids(cursor, match: str) -> np.ndarray:
+    """Every page id a full-text query matches, ascending."""
+    cursor.execute(f"SELECT group_concat(rowid) FROM {FTS} WHERE {FTS} MATCH %s", [match])  # noqa: S608
+    text = cursor.fetchone()[0]
+    return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
+
+
+def _column(cursor, sql: str, params) -> np.ndarray:
+    cursor.execute(sql, params)
+    return np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
+
+
+def _narrow(store: EntryColumns, request: EngineRequest, matches, subtree_ids):
+    """The matches the reader may open and the filters keep, and the facet counts.
+
+    Each facet is counted with every other facet's choice applied but not its
+    own, so a reader can move from one value to another.
+    """
+    ids = matches[matches < store.size]
+    keep = store.visible(request.tokens)[ids]
+    filters = request.filters
+    if filters.status:
+        keep &= _equals(store, "status", filters.status, ids)
+    if filters.date_from:
+        keep &= store.date[ids] >= day_number(filters.date_from)
+    if filters.date_to:
+        dates = store.date[ids]
+        keep &= (dates != 0) & (dates <= day_number(filters.date_to))
+    if subtree_ids is not None:
+        keep &= np.isin(ids, subtree_ids)
+    chosen = {name: _equals(store, name, value, ids) for name, value in filters.facets.items()}
+    facets: dict[str, dict[str | int, int]] = {}
+    for name in FACETS:
+        counted = keep
+        for other, condition in chosen.items():
+            if other != name:
+                counted = counted & condition
+        counts = np.bincount(store.facet[name][ids[counted]])
+        facets[name] = {
+            store.value(name, int(code)): int(counts[code])
+            for code in np.flatnonzero(counts)
+            if code
+        }
+    for condition in chosen.values():
+        keep = keep & condition
+    return ids[keep], facets
+
+
+def _equals(store: EntryColumns, name: str, value, ids) -> np.ndarray:
+    code = store.code_of(name, value)
+    if code is None:
+        return np.zeros(ids.size, dtype=bool)
+    return store.facet[name][ids] == code

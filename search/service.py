@@ -21,15 +21,17 @@ import time
 from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from docs_library.access import user_tokens
-from docs_library.models import DocumentLanguage, DocumentPage, DocumentType
+from docs_library.models import DocumentLanguage, DocumentPage, DocumentType, LibraryDocument
 from home.models import AnnouncementPage, HomePage, RegionalBranchPage
 from search import analysis, indexing, snippets
 from search.engines import get_engine
@@ -73,7 +75,7 @@ STATUS_LABELS = dict(EntryStatus.choices)
 
 @dataclass
 class Result:
-    page: Page
+    page_id: int
     title: str
     url: str
     kind: str
@@ -244,14 +246,14 @@ def search(
         page = num_pages
         answer = engine.search(EngineRequest(offset=(page - 1) * per_page, **request_args))
 
-    entries = _entries(answer.page_ids) if answer.page_ids else {}
+    rows = _rows(answer.page_ids) if answer.page_ids else {}
     regions = _region_labels(
-        {*answer.facets.get("region", {}), *(entry.region_id for entry in entries.values())}
+        {*answer.facets.get("region", {}), *(row.region_id for row in rows.values())}
     )
     return SearchResults(
         query=parsed,
         scope=scope,
-        results=_results(answer.page_ids, entries, regions, answer.snippets, parsed, request),
+        results=_results(answer.page_ids, rows, regions, answer.snippets, parsed, request),
         total=answer.total,
         page=ResultsPage(page, num_pages, answer.total),
         facets=_facets(answer.facets, regions, filters, scope),
@@ -281,72 +283,148 @@ def _notices(raw: str | None, parsed: ParsedQuery) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Entry:
+class _Row:
+    """What a result shows, and a record's own texts for its snippet."""
+
     kind: str
     entry_type: str
     date: datetime.date | None
     registration_number: str
     region_id: int | None
     language: str
+    title: str
+    url_path: str
+    content_type_id: int
+    summary: str | None
+    body: str | None
+    file_text: str | None
 
 
-def _entries(page_ids) -> dict[int, _Entry]:
-    rows = SearchEntry.objects.filter(page_id__in=page_ids).values_list(
-        "page_id", "kind", "entry_type", "date", "registration_number", "region_id", "language"
-    )
-    return {row[0]: _Entry(*row[1:]) for row in rows}
+def _rows(page_ids) -> dict[int, _Row]:
+    """The rows of the results in one statement: entry, page and, for records, their text.
+
+    Written in SQL because it runs on every search and the ORM would spend
+    longer building three queries than the database answering this one.
+    """
+    document, library_document = DocumentPage._meta.db_table, LibraryDocument._meta.db_table
+    marks = ", ".join(["%s"] * len(page_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.page_id, e.kind, e.entry_type, e.date, e.registration_number, "  # noqa: S608
+            "e.region_id, e.language, p.title, p.url_path, p.content_type_id, "
+            "d.summary, d.body, f.extracted_text "
+            f"FROM {SearchEntry._meta.db_table} e "
+            f"JOIN {Page._meta.db_table} p ON p.id = e.page_id "
+            f"LEFT JOIN {document} d ON d.page_ptr_id = e.page_id "
+            f"LEFT JOIN {library_document} f ON f.id = d.main_file_id "
+            f"WHERE e.page_id IN ({marks})",
+            list(page_ids),
+        )
+        rows = cursor.fetchall()
+    return {row[0]: _Row(*row[1:3], _as_date(row[3]), *row[4:]) for row in rows}
 
 
-def _results(page_ids, entries, regions, engine_snippets, parsed, request) -> list[Result]:
-    """The page of results with links and snippets, loading each kind of page once."""
+def _as_date(value) -> datetime.date | None:
+    """SQLite hands dates over as text to SQL that is not the ORM's."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _texts(rows: dict[int, _Row]) -> dict[int, list[str]]:
+    """The texts snippets are taken from, as ``indexing.page_parts`` gives them,
+    without loading a page model for records or organisation pages."""
+    texts: dict[int, list[str]] = {}
+    records = [pk for pk, row in rows.items() if row.kind == EntryKind.DOCUMENT]
+    attachments = indexing.attachment_texts(records)
+    for pk in records:
+        row = rows[pk]
+        parts = indexing.record_parts(row.summary, row.body, row.file_text, attachments.get(pk, []))
+        texts[pk] = [text for _name, text in parts]
+    organisations: dict[int, list[int]] = {}
+    for pk, row in rows.items():
+        if row.kind == EntryKind.ORGANISATION:
+            organisations.setdefault(row.content_type_id, []).append(pk)
+    for content_type_id, pks in organisations.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        meta = model._meta
+        columns = [meta.pk.column] + [
+            meta.get_field(name).column for name in indexing.ORGANISATION_TEXT_FIELDS
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(columns)} FROM {meta.db_table} "  # noqa: S608 - names
+                f"WHERE {meta.pk.column} IN ({', '.join(['%s'] * len(pks))})",
+                pks,
+            )
+            for pk, *values in cursor.fetchall():
+                texts[pk] = [text for _name, text in indexing.organisation_parts(*values)]
+    announcements = [pk for pk, row in rows.items() if row.kind == EntryKind.ANNOUNCEMENT]
+    if announcements:  # a StreamField body: read through the page
+        for page in AnnouncementPage.objects.filter(pk__in=announcements):
+            texts[page.pk] = [text for _name, text in indexing.page_parts(page)]
+    return texts
+
+
+def _results(page_ids, rows, regions, engine_snippets, parsed, request) -> list[Result]:
+    """The page of results with links and snippets."""
     if not page_ids:
         return []
-    kinds = {page_id: entries[page_id].kind for page_id in page_ids if page_id in entries}
-    of_kind = {kind: [pk for pk in page_ids if kinds.get(pk) == kind] for kind in EntryKind}
-    pages = {}
-    attachments: dict[int, list[str]] = {}
-    if of_kind[EntryKind.DOCUMENT]:
-        record_ids = of_kind[EntryKind.DOCUMENT]
-        documents = DocumentPage.objects.filter(pk__in=record_ids).select_related("main_file")
-        pages.update((page.pk, page) for page in documents)
-        attachments = indexing.attachment_texts(record_ids)
-    if of_kind[EntryKind.ANNOUNCEMENT]:
-        announcements = AnnouncementPage.objects.filter(pk__in=of_kind[EntryKind.ANNOUNCEMENT])
-        pages.update((page.pk, page) for page in announcements)
-    others = [page_id for page_id in page_ids if page_id not in pages]
-    if others:
-        pages.update((page.pk, page) for page in Page.objects.filter(pk__in=others).specific())
     types = type_labels()
     matcher = snippets.Matcher(parsed)
-
+    texts = _texts(rows) if len(engine_snippets) < len(page_ids) else {}
+    links = _Links(request)
     results = []
     for page_id in page_ids:
-        page, entry = pages.get(page_id), entries.get(page_id)
-        if page is None or entry is None:  # deleted since the search
+        row = rows.get(page_id)
+        if row is None:  # deleted since the search
             continue
         snippet = engine_snippets.get(page_id)
         if snippet:
             snippet = SafeString(snippet)  # Elasticsearch's highlighter escaped the text
         else:
-            parts = indexing.page_parts(page, attachments.get(page_id, []))
-            snippet = snippets.build([text for _name, text in parts], matcher)
-            if not snippet:
-                snippet = snippets.plain(next((text for _name, text in parts if text), ""))
+            parts = texts.get(page_id, [])
+            snippet = snippets.build(parts, matcher) or snippets.plain(
+                next((text for text in parts if text), "")
+            )
         results.append(
             Result(
-                page=page,
-                title=page.title,
-                url=page.get_url(request) or "",
-                kind=entry.kind,
-                type_label=types.get(entry.entry_type, ""),
-                date=entry.date,
-                registration_number=entry.registration_number,
-                organisation=regions.get(entry.region_id, ""),
-                language=entry.language,
+                page_id=page_id,
+                title=row.title,
+                url=links.url(page_id, row.url_path),
+                kind=row.kind,
+                type_label=types.get(row.entry_type, ""),
+                date=row.date,
+                registration_number=row.registration_number,
+                organisation=regions.get(row.region_id, ""),
+                language=row.language,
                 snippet=snippet,
             )
         )
     return results
+
+
+class _Links:
+    """Wagtail's URLs of pages known by id and ``url_path``, without loading them.
+
+    No page type of Sandyq routes its own URLs, so Wagtail's ``get_url_parts``
+    on a bare ``Page`` gives each page's URL; one scratch instance serves every
+    result (making a page instance costs more than the URL). ``Page.get_url``
+    would look up the request's site (a query) to choose between a path and a
+    full URL; with one site Wagtail always answers with the path, so the site
+    is looked up only when there are several.
+    """
+
+    def __init__(self, request):
+        self.request = request
+        self.single_site = len({root.site_id for root in Site.get_site_root_paths()}) == 1
+        self.page = Page()
+
+    def url(self, page_id: int, url_path: str) -> str:
+        page = self.page
+        page.id, page.url_path = page_id, url_path
+        if not self.single_site:
+            return page.get_url(self.request) or ""
+        parts = page.get_url_parts(self.request)
+        return (parts[2] or "") if parts else ""
 
 
 #: Seconds a process keeps the names of the regions. Saving a region or the

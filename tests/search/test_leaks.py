@@ -68,7 +68,7 @@ def test_totals_facets_and_pages_are_as_if_hidden_records_did_not_exist(party, w
         return (
             results.total,
             results.page.num_pages,
-            [r.page.pk for r in results.results + second.results],
+            [r.page_id for r in results.results + second.results],
             [str(r.snippet) for r in results.results + second.results],
             [(f.name, [(v.value, v.count) for v in f.values]) for f in results.facets],
         )
@@ -83,7 +83,7 @@ def test_totals_facets_and_pages_are_as_if_hidden_records_did_not_exist(party, w
 
 def test_snippets_of_a_record_come_from_its_text_for_those_who_may_read_it(party):
     results = service.search(party.users.reader, SECRET, scope=service.ARCHIVE)
-    snippet = next(str(r.snippet) for r in results.results if r.page.pk == party.docs.secret.pk)
+    snippet = next(str(r.snippet) for r in results.results if r.page_id == party.docs.secret.pk)
     assert "<mark>" in snippet and "жабық шешімі" in snippet
 
 
@@ -152,6 +152,6 @@ def test_a_grant_shows_a_record_at_once_and_a_revoke_hides_it(party):
     granted = service.search(outsider, SECRET, scope=service.ARCHIVE)
     roles.revoke(roles.READER, outsider, party.igilik)
     revoked = service.search(outsider, SECRET, scope=service.ARCHIVE)
-    assert party.docs.secret.pk not in [r.page.pk for r in before.results]
-    assert party.docs.secret.pk in [r.page.pk for r in granted.results]
+    assert party.docs.secret.pk not in [r.page_id for r in before.results]
+    assert party.docs.secret.pk in [r.page_id for r in granted.results]
     assert revoked.total == before.total

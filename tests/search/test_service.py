@@ -42,7 +42,7 @@ def find(party, query, user=None, **kwargs):
     ],
 )
 def test_inflected_and_latin_queries_find_their_documents(party, query, expected):
-    found = {result.page.pk for result in find(party, query).results}
+    found = {result.page_id for result in find(party, query).results}
     wanted = {
         (party.announcement if name == "announcement" else getattr(party.docs, name)).pk
         for name in expected
@@ -210,3 +210,28 @@ def test_autocomplete_suggests_titles_and_registration_numbers(party):
     assert service.autocomplete(anonymous, "") == []
     suggestion = service.autocomplete(anonymous, "Құжат айн")[0]
     assert suggestion["url"] == party.docs.circulation.url
+
+
+def test_results_link_to_their_pages_as_wagtail_does_with_one_site_or_several(party, rf):
+    from wagtail.models import Page, Site
+
+    def links(request):
+        results = service.search(party.users.admin, "партия", request=request, per_page=50)
+        return {result.page_id: result.url for result in results.results}
+
+    def wagtail_urls(request, page_ids):
+        return {page.pk: page.get_url(request) for page in Page.objects.filter(pk__in=page_ids)}
+
+    request = rf.get("/kk/search/", SERVER_NAME="localhost")
+    found = links(request)
+    assert found and found == wagtail_urls(request, found)
+    assert all(url.startswith("/") for url in found.values())
+
+    # A second site on the Almaty branch: read there, pages outside it link in full.
+    site = Site.objects.create(hostname="almaty.example", port=80, root_page=party.almaty)
+    try:
+        found = links(rf.get("/kk/search/", SERVER_NAME="almaty.example"))
+        assert found == wagtail_urls(rf.get("/kk/search/", SERVER_NAME="almaty.example"), found)
+        assert any(url.startswith("http://localhost/kk/") for url in found.values())
+    finally:
+        site.delete()  # Wagtail forgets its cached site paths only when told

@@ -72,16 +72,13 @@ class Matcher:
         return bool(self.exact or self.keys)
 
     def matches(self, word: str) -> bool:
-        if _initial(word[0]) not in self.initials:
-            return False
-        normalised = analysis.normalise(word)
-        found = self._cache.get(normalised)
+        found = self._cache.get(word)  # the same words recur across the results' texts
         if found is None:
-            found = any(
+            found = _initial(word[0]) in self.initials and any(
                 token in self.exact or not self.keys.isdisjoint(analysis.token_index_keys(token))
-                for token in analysis.tokenise(normalised)
+                for token in analysis.tokenise(analysis.normalise(word))
             )
-            self._cache[normalised] = found
+            self._cache[word] = found
         return found
 
 

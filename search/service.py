@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
 from docs_library.access import user_tokens
 from docs_library.models import DocumentLanguage, DocumentPage, DocumentType, LibraryDocument
@@ -415,8 +415,10 @@ class _Links:
 
     def __init__(self, request):
         self.request = request
-        self.single_site = len({root.site_id for root in Site.get_site_root_paths()}) == 1
         self.page = Page()
+        # The root paths Wagtail reads for every link, kept on the request.
+        roots = self.page._get_site_root_paths(request)
+        self.single_site = len({root.site_id for root in roots}) == 1
 
     def url(self, page_id: int, url_path: str) -> str:
         page = self.page

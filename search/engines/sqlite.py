@@ -142,9 +142,9 @@ class SQLiteEngine(DatabaseEngine):
         """
         tier = np.zeros(kept.size, dtype=np.int8)
         if registration_ids is not None:
-            tier += 2 * np.isin(kept, registration_ids).astype(np.int8)
+            tier += 2 * _member(kept, registration_ids)
         if exact_ids is not None:
-            tier += np.isin(kept, exact_ids, assume_unique=True).astype(np.int8)
+            tier += _member(kept, exact_ids)
         else:
             tier += 1
         wanted = request.offset + request.limit
@@ -185,6 +185,15 @@ def _tier_needs(tier: np.ndarray, wanted: int) -> dict[int, tuple[int, int]]:
     return needs
 
 
+def _member(ids: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """1 where an id is one of ``of``, else 0 (a lookup table: no sorting)."""
+    if not ids.size or not of.size:
+        return np.zeros(ids.size, dtype=np.int8)
+    table = np.zeros(max(int(ids.max()), int(of.max())) + 1, dtype=np.int8)
+    table[of] = 1
+    return table[ids]
+
+
 def _scores_of(wanted: np.ndarray, ids: np.ndarray, scores: np.ndarray):
     """Which of ``wanted`` are among ``ids``, and their scores (0 where not)."""
     order = np.argsort(ids, kind="stable")
@@ -223,15 +232,17 @@ def _narrow(store: EntryColumns, request: EngineRequest, matches, subtree_ids):
         dates = store.date[ids]
         keep &= (dates != 0) & (dates <= day_number(filters.date_to))
     if subtree_ids is not None:
-        keep &= np.isin(ids, subtree_ids)
+        keep &= _member(ids, subtree_ids).astype(bool)
     chosen = {name: _equals(store, name, value, ids) for name, value in filters.facets.items()}
     facets: dict[str, dict[str | int, int]] = {}
+    visible_ids = ids[keep]
     for name in FACETS:
         counted = keep
         for other, condition in chosen.items():
             if other != name:
                 counted = counted & condition
-        counts = np.bincount(store.facet[name][ids[counted]])
+        counted_ids = ids[counted] if len(chosen) > (name in chosen) else visible_ids
+        counts = np.bincount(store.facet[name][counted_ids])
         facets[name] = {
             store.value(name, int(code)): int(counts[code])
             for code in np.flatnonzero(counts)

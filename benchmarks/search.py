@@ -19,20 +19,22 @@ tokens are written by ``docs_library.access``, the search entries by
 
 What is measured, for the same queries in one run (single words and pairs of
 moderate frequency, typed in the forms the documents use and in others), each
-query timed as the median of ``--passes`` runs after a warm-up, then p50/p95
-over the queries:
+query timed as the median of ``--passes`` runs after a warm-up, the floor,
+the engine and the service taking turns on each query, then p50/p95 over the
+queries:
 
 * raw floor: the full-text engine alone over the same rows and the same keys,
   top 10 by its own score (FTS5 ``MATCH … ORDER BY bm25 LIMIT 10`` or the GIN
   ``@@ … ORDER BY ts_rank LIMIT 10``), no access, no facets;
 * engine: Sandyq's database engine, access filter and facet counts included
-  (the one statement the service runs), for a staff user with grants;
+  (on SQLite FTS5 and the arrays of ``search.columns``; on PostgreSQL one
+  statement), for a staff user with grants;
 * service: ``search.service.search`` as the archive view calls it: engine,
   pages, links and snippets;
 * stock Wagtail: ``Page.objects.live().search(q)[:10]`` on Wagtail's database
   backend over the same pages.
 
-The plan of Sandyq's statement is printed (``EXPLAIN QUERY PLAN`` /
+The plans of the engine's statements are printed (``EXPLAIN QUERY PLAN`` /
 ``EXPLAIN ANALYZE``) so one can see the full-text index choose the candidates.
 Nothing here is asserted: the figures go in the README.
 """
@@ -453,6 +455,31 @@ def measure(function, queries, passes: int, label: str) -> list[float]:
     return timings
 
 
+def measure_together(functions: dict, queries, passes: int) -> dict[str, list[float]]:
+    """Like :func:`measure` for several systems, taking turns on each query.
+
+    The floor, the engine and the service are timed one after the other on
+    the same query, pass by pass, so that whatever else the machine does
+    during the minutes of a run weighs on all three alike and their ratios
+    stay meaningful.
+    """
+    from tqdm import tqdm
+
+    timings: dict[str, list[float]] = {label: [] for label in functions}
+    for query in tqdm(queries, desc="searching", unit="query", leave=False):
+        runs: dict[str, list[float]] = {label: [] for label in functions}
+        for function in functions.values():
+            function(query)  # warm-up
+        for _ in range(passes):
+            for label, function in functions.items():
+                started = time.perf_counter()
+                function(query)
+                runs[label].append((time.perf_counter() - started) * 1000)
+        for label, values in runs.items():
+            timings[label].append(statistics.median(values))
+    return timings
+
+
 def staff_user():
     """A member of staff holding Reader on three regions and one primary organisation."""
     from django.contrib.auth import get_user_model
@@ -510,8 +537,9 @@ def run(args):
     from wagtail.models import Page
 
     from search import service
+    from search.engines import get_engine
     from search.engines.base import EngineRequest, SearchFilters
-    from search.engines.database import FTS, TEXT, DatabaseEngine
+    from search.engines.database import FTS, TEXT
     from search.query import parse
 
     meta_path = folder / f"search-{args.docs}-{connection.vendor}.json"
@@ -525,7 +553,7 @@ def run(args):
         call_command("migrate", verbosity=0)  # a corpus made by older code gains new columns
     queries = meta["queries"][: args.queries]
     user = staff_user()
-    engine = DatabaseEngine()
+    engine = get_engine()
     tokens = service.tokens_for(user, service.ARCHIVE)
 
     def engine_request(query):
@@ -581,18 +609,13 @@ def run(args):
         b50, b95 = percentile(base, 0.5), percentile(base, 0.95)
         print(f"| {label} | {p50:.2f} | {p95:.2f} | {p50 / b50:.1f}× | {p95 / b95:.1f}× |")
 
-    base = measure(floor, queries, args.passes, "floor")
+    timings = measure_together(
+        {"floor": floor, "engine": engine_only, "service": full_service}, queries, args.passes
+    )
+    base = timings["floor"]
     row("raw floor: FTS match + rank, top 10", base, base)
-    row(
-        "engine: + access filter + facets",
-        measure(engine_only, queries, args.passes, "engine"),
-        base,
-    )
-    row(
-        "service: + pages, links, snippets",
-        measure(full_service, queries, args.passes, "service"),
-        base,
-    )
+    row("engine: + access filter + facets", timings["engine"], base)
+    row("service: + pages, links, snippets", timings["service"], base)
     if not stock_queries:
         explain(engine, engine_request(queries[0]))
         return
@@ -620,20 +643,30 @@ def run(args):
 
 
 def explain(engine, request) -> None:
-    """Print the plans: the full-text index must come first."""
+    """Print the plans of the statements a search runs: the full-text index must come first."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    print(f"\nQuery plan for «{request.query.text}»:")
-    sql, params = engine.statement(request)
+    print(f"\nQuery plans for «{request.query.text}» ({type(engine).__name__}):")
+    if connection.vendor == "sqlite":
+        with CaptureQueriesContext(connection) as queries:
+            engine.search(request)
+        statements = [(query["sql"], []) for query in queries.captured_queries]
+    else:
+        statements = [engine.statement(request)]
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-            lines = [row[-1] for row in cursor.fetchall()]
-        else:
-            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
-            lines = [row[0] for row in cursor.fetchall()]
-    for line in lines:
-        print(f"    {line}")
+        for sql, params in statements:
+            if connection.vendor == "sqlite":
+                if sql.startswith("PRAGMA"):
+                    continue
+                cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+                lines = [row[-1] for row in cursor.fetchall()]
+            else:
+                cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
+                lines = [row[0] for row in cursor.fetchall()]
+            print(f"  {sql[:100]}{'…' if len(sql) > 100 else ''}")
+            for line in lines:
+                print(f"    {line}")
 
 
 if __name__ == "__main__":

@@ -27,17 +27,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from docs_library.models import DocumentAccess
 from search.engines.base import FACET_COLUMNS, FACETS
+from search.models import SearchChange, SearchEntry
 
-ENTRY = "search_searchentry"
-ACCESS = "docs_library_documentaccess"
-CHANGE = "search_searchchange"
+ENTRY = SearchEntry._meta.db_table
+ACCESS = DocumentAccess._meta.db_table
+CHANGE = SearchChange._meta.db_table
 
 #: The triggers that write the change log (search migration 0003). Without
 #: them the arrays would not hear of changes, so the engine will not use them.
 LOG_TRIGGERS = tuple(
-    f"{CHANGE}_{table}_{event}"
-    for table in ("searchentry", "documentaccess")
+    f"{CHANGE}_{table.split('_')[-1]}_{event}"
+    for table in (ENTRY, ACCESS)
     for event in ("insert", "delete", "update")
 )
 

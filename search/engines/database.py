@@ -10,10 +10,9 @@ Every query lets the full-text index choose the candidates first (an FTS5
 entry row by primary key, applies the filters, and only then ranks or counts.
 Access is decided by the reader's tokens against the ``DocumentAccess`` rows
 ``docs_library.access`` keeps, by an ``EXISTS`` per candidate. One statement
-per search: the visible
-candidates are materialised once with their facet values and ranking keys,
-then grouped by facet values (total and facet counts come from that) and
-sorted for the page of results.
+per search: the visible candidates are materialised once with their facet
+values and ranking keys, then grouped by facet values (total and facet counts
+come from that) and sorted for the page of results.
 
 Ranking, best first: the document whose registration number is the query;
 then entries holding every query word exactly as typed; then by the engine's

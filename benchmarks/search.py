@@ -440,28 +440,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure(function, queries, passes: int, label: str) -> list[float]:
-    from tqdm import tqdm
-
-    timings = []
-    for query in tqdm(queries, desc=label, unit="query", leave=False):
-        function(query)  # warm-up
-        runs = []
-        for _ in range(passes):
-            started = time.perf_counter()
-            function(query)
-            runs.append((time.perf_counter() - started) * 1000)
-        timings.append(statistics.median(runs))
-    return timings
-
-
 def measure_together(functions: dict, queries, passes: int) -> dict[str, list[float]]:
-    """Like :func:`measure` for several systems, taking turns on each query.
+    """Each query timed as the median of ``passes`` runs after a warm-up, per system.
 
-    The floor, the engine and the service are timed one after the other on
-    the same query, pass by pass, so that whatever else the machine does
-    during the minutes of a run weighs on all three alike and their ratios
-    stay meaningful.
+    The systems take turns: the floor, the engine and the service are timed
+    one after the other on the same query, pass by pass, so that whatever
+    else the machine does during the minutes of a run weighs on all three
+    alike and their ratios stay meaningful.
     """
     from tqdm import tqdm
 
@@ -619,7 +604,7 @@ def run(args):
     if not stock_queries:
         explain(engine, engine_request(queries[0]))
         return
-    stock_base = measure(floor, stock_queries, args.passes, "floor (stock subset)")
+    stock_base = measure_together({"floor": floor}, stock_queries, args.passes)["floor"]
     limit = args.stock_timeout
     stock_times = []
     for query in stock_queries:

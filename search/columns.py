@@ -29,7 +29,7 @@ import numpy as np
 
 from docs_library.models import DocumentAccess
 from search.engines.base import FACET_COLUMNS, FACETS
-from search.models import SearchChange, SearchEntry
+from search.models import EntryKind, SearchChange, SearchEntry
 
 ENTRY = SearchEntry._meta.db_table
 ACCESS = DocumentAccess._meta.db_table
@@ -47,7 +47,6 @@ LOG_TRIGGERS = tuple(
 DELTA_LIMIT = 2_000
 #: Token sets whose visibility mask is kept between searches.
 MASKS_KEPT = 64
-_CHUNK = 900  # bound parameters per statement, under SQLite's old limit of 999
 
 _ENTRY_COLUMNS = ", ".join(
     ["page_id", "kind", *(FACET_COLUMNS[name] for name in FACETS)]
@@ -165,7 +164,7 @@ class EntryColumns:
         if len(pages) > DELTA_LIMIT:
             self._reload(cursor)
             return
-        self._load(cursor, sorted(pages))
+        self._load(cursor, pages, after=rows[0][0] - 1, upto=rows[-1][0])
         self.mark = Mark(rows[-1][0], rows[-1][1])
         self.version += 1
 
@@ -184,28 +183,24 @@ class EntryColumns:
         self.mark = Mark(*last) if last else Mark(0, None)
         self.version += 1
 
-    def _load(self, cursor, pages: list[int]) -> None:
-        """Read these pages' entries and tokens again (gone ones are forgotten)."""
+    def _load(self, cursor, pages: set[int], after: int, upto: int) -> None:
+        """Read again the pages of the log rows ``after`` < seq <= ``upto`` (gone
+        ones are forgotten); the log itself names them, so no list of ids is bound."""
         self._grow(max(pages))
-        index = np.asarray(pages, dtype=np.int64)
+        index = np.fromiter(pages, dtype=np.int64, count=len(pages))
         self.present[index] = False
         self.record[index] = False
-        entries, tokens = [], []
-        for start in range(0, len(pages), _CHUNK):
-            chunk = pages[start : start + _CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT {_ENTRY_COLUMNS} FROM {ENTRY} WHERE page_id IN ({marks})",  # noqa: S608
-                chunk,
-            )
-            entries += cursor.fetchall()
-            cursor.execute(
-                f"SELECT page_id, token FROM {ACCESS} WHERE page_id IN ({marks})",  # noqa: S608
-                chunk,
-            )
-            tokens += cursor.fetchall()
-        self._set_entries(entries)
-        self._set_tokens(tokens, pages=pages)
+        changed = f"SELECT page_id FROM {CHANGE} WHERE seq > %s AND seq <= %s"  # noqa: S608
+        cursor.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM {ENTRY} WHERE page_id IN ({changed})",  # noqa: S608
+            [after, upto],
+        )
+        self._set_entries(cursor.fetchall())
+        cursor.execute(
+            f"SELECT page_id, token FROM {ACCESS} WHERE page_id IN ({changed})",  # noqa: S608
+            [after, upto],
+        )
+        self._set_tokens(cursor.fetchall(), pages=pages)
 
     def _set_entries(self, rows) -> None:
         if not rows:
@@ -214,7 +209,7 @@ class EntryColumns:
         ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
         self.present[ids] = True
         self.record[ids] = np.fromiter(
-            (row[1] == "document" for row in rows), dtype=bool, count=len(rows)
+            (row[1] == EntryKind.DOCUMENT for row in rows), dtype=bool, count=len(rows)
         )
         for position, name in enumerate(FACETS, start=2):
             code = self.codes[name].code

@@ -30,6 +30,7 @@ from docs_library.models import (
 )
 from home.models import AnnouncementPage, HomePage, OrganisationPage, RegionalBranchPage
 from search import analysis
+from search.engines.database import placeholders
 from search.models import EntryKind, EntryStatus, SearchEntry, SearchText
 from search.query import registration_key
 
@@ -100,11 +101,11 @@ def attachment_texts(record_ids) -> dict[int, list[str]]:
     if not record_ids:
         return texts
     attachment, document = DocumentAttachment._meta.db_table, LibraryDocument._meta.db_table
-    marks = ", ".join(["%s"] * len(record_ids))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT a.page_id, d.extracted_text FROM {attachment} a "  # noqa: S608 - names
-            f"JOIN {document} d ON d.id = a.document_id WHERE a.page_id IN ({marks}) "
+            f"JOIN {document} d ON d.id = a.document_id "
+            f"WHERE a.page_id IN ({placeholders(record_ids)}) "
             "ORDER BY a.page_id, a.sort_order, a.id",
             record_ids,
         )

@@ -36,6 +36,7 @@ from home.models import AnnouncementPage, HomePage, RegionalBranchPage
 from search import analysis, indexing, snippets
 from search.engines import get_engine
 from search.engines.base import FACETS, SORTS, EngineRequest, SearchFilters
+from search.engines.database import placeholders
 from search.models import EntryKind, EntryStatus, SearchEntry
 from search.query import MAX_QUERY_LENGTH, ParsedQuery, parse
 
@@ -307,7 +308,6 @@ def _rows(page_ids) -> dict[int, _Row]:
     longer building three queries than the database answering this one.
     """
     document, library_document = DocumentPage._meta.db_table, LibraryDocument._meta.db_table
-    marks = ", ".join(["%s"] * len(page_ids))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT e.page_id, e.kind, e.entry_type, e.date, e.registration_number, "  # noqa: S608
@@ -317,7 +317,7 @@ def _rows(page_ids) -> dict[int, _Row]:
             f"JOIN {Page._meta.db_table} p ON p.id = e.page_id "
             f"LEFT JOIN {document} d ON d.page_ptr_id = e.page_id "
             f"LEFT JOIN {library_document} f ON f.id = d.main_file_id "
-            f"WHERE e.page_id IN ({marks})",
+            f"WHERE e.page_id IN ({placeholders(page_ids)})",
             list(page_ids),
         )
         rows = cursor.fetchall()
@@ -352,7 +352,7 @@ def _texts(rows: dict[int, _Row]) -> dict[int, list[str]]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {', '.join(columns)} FROM {meta.db_table} "  # noqa: S608 - names
-                f"WHERE {meta.pk.column} IN ({', '.join(['%s'] * len(pks))})",
+                f"WHERE {meta.pk.column} IN ({placeholders(pks)})",
                 pks,
             )
             for pk, *values in cursor.fetchall():

@@ -199,7 +199,8 @@ def dialect_for(vendor: str) -> Dialect:
     raise NotImplementedError(f"Database search needs SQLite or PostgreSQL, not {vendor}")
 
 
-def _placeholders(values) -> str:
+def placeholders(values) -> str:
+    """``%s, %s, …``: one bound parameter per value, for an ``IN (…)`` list."""
     return ", ".join(["%s"] * len(values))
 
 
@@ -216,7 +217,7 @@ def access_condition(tokens: frozenset[str] | None) -> tuple[str, list]:
     tokens = sorted(tokens)
     return (
         f"(e.kind <> %s OR EXISTS (SELECT 1 FROM {ACCESS} a "  # noqa: S608 - names and %s only
-        f"WHERE a.page_id = e.page_id AND a.token IN ({_placeholders(tokens)})))",
+        f"WHERE a.page_id = e.page_id AND a.token IN ({placeholders(tokens)})))",
         [EntryKind.DOCUMENT.value, *tokens],
     )
 
@@ -283,7 +284,7 @@ class DatabaseEngine:
 
         if query.registration_keys:
             keys = query.registration_keys
-            registration = f"(e.registration_key IN ({_placeholders(keys)}))"
+            registration = f"(e.registration_key IN ({placeholders(keys)}))"
             select_params.extend(keys)
         else:
             registration = dialect.false

@@ -35,7 +35,7 @@ from django.db import connection
 from search.columns import ChangesUnwatched, EntryColumns, columns_for, day_number
 
 from .base import FACETS, EngineRequest, EngineResult
-from .database import ENTRY, FTS, DatabaseEngine, _placeholders
+from .database import ENTRY, FTS, DatabaseEngine, placeholders
 
 logger = logging.getLogger("sandyq.search")
 
@@ -80,7 +80,7 @@ class SQLiteEngine(DatabaseEngine):
                 registration_ids = _column(
                     cursor,
                     f"SELECT page_id FROM {ENTRY} WHERE registration_key "  # noqa: S608
-                    f"IN ({_placeholders(keys)})",
+                    f"IN ({placeholders(keys)})",
                     keys,
                 )
             subtree_ids = None

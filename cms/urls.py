@@ -10,6 +10,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.contrib.sitemaps.views import sitemap
 
 from docs_library import views as docs_library_views
+from docs_library.admin_access import PageTypesUsageView
 from docs_library.admin_upload import AddDocumentsView
 from docs_library.feeds import LatestDocumentsFeed
 from home.auth import ThrottledAuthenticationForm
@@ -20,6 +21,17 @@ urlpatterns = [
         "admin/documents/multiple/add/",
         require_admin_access(AddDocumentsView.as_view()),
         name="sandyq_add_documents",
+    ),
+    # Ahead of Wagtail's report: it names every type's last edited page, hidden or not.
+    path(
+        "admin/reports/page-types-usage/",
+        require_admin_access(PageTypesUsageView.as_view()),
+        name="sandyq_page_types_usage",
+    ),
+    path(
+        "admin/reports/page-types-usage/results/",
+        require_admin_access(PageTypesUsageView.as_view(results_only=True)),
+        name="sandyq_page_types_usage_results",
     ),
     path("admin/", include(wagtailadmin_urls)),
     # Every stored file goes through docs_library's views, which ask the access policy.

@@ -30,7 +30,13 @@ from wagtail.permissions import policy_registry
 
 from home import roles
 
-from .models import AccessLevel, DocumentAccess, DocumentPage, LibraryDocument
+from .models import (
+    AccessLevel,
+    DocumentAccess,
+    DocumentAttachment,
+    DocumentPage,
+    LibraryDocument,
+)
 
 # Other parts of docs_library (circulars) add pages whose grants open a record.
 _extra_token_sources = []
@@ -138,17 +144,32 @@ def viewable(user, queryset):
     return queryset.filter(token_filter(user))
 
 
+def _opened_record_ids(user):
+    """The ids of the records ``user`` may see, as a subquery (``None``: all of them)."""
+    tokens = user_tokens(user)
+    if tokens is None:
+        return None
+    return DocumentAccess.objects.filter(token__in=tokens).values("page_id")
+
+
+# The admin's filters below are ``pk__in`` subqueries rather than ``Exists``:
+# Wagtail hands these querysets to its search backend (page and document
+# search, choosers), which can translate field lookups only.
+
+
 def visible_pages(user, queryset):
     """A queryset of pages of any type, less the records the user may not see."""
-    if user_tokens(user) is None:
+    opened = _opened_record_ids(user)
+    if opened is None:
         return queryset
     records = DocumentPage.objects.values("pk")
-    return queryset.exclude(Q(pk__in=records) & ~token_filter(user))
+    return queryset.exclude(Q(pk__in=records) & ~Q(pk__in=opened))
 
 
-def _records_showing_outer():
-    return DocumentPage.objects.filter(
-        Q(main_file=OuterRef("pk")) | Q(attachments__document=OuterRef("pk"))
+def _files_shown_by(records) -> Q:
+    """Files that one of ``records`` shows, as its main file or an attachment."""
+    return Q(pk__in=records.exclude(main_file=None).values("main_file_id")) | Q(
+        pk__in=DocumentAttachment.objects.filter(page__in=records).values("document_id")
     )
 
 
@@ -158,10 +179,57 @@ def visible_files(user, queryset):
     A file no record shows yet (just uploaded) is left to Wagtail's collection
     permissions.
     """
-    if user_tokens(user) is None:
+    opened = _opened_record_ids(user)
+    if opened is None:
         return queryset
-    shown = _records_showing_outer()
-    return queryset.filter(~Exists(shown) | Exists(viewable(user, shown)))
+    opened_records = DocumentPage.objects.filter(pk__in=opened)
+    return queryset.filter(
+        ~_files_shown_by(DocumentPage.objects.all()) | _files_shown_by(opened_records)
+    )
+
+
+def hidden_page_ids(user, page_ids) -> set[int]:
+    """The records among ``page_ids`` that ``user`` may not see in the admin.
+
+    Other pages never are. A reviewer the workflow assigned across a block of
+    inheritance (``roles.block_exempts``) sees the record in review.
+    """
+    page_ids = set(page_ids)
+    if not page_ids or user_tokens(user) is None:
+        return set()
+    pages = Page.objects.filter(pk__in=page_ids)
+    hidden = set(pages.values_list("pk", flat=True)) - set(
+        visible_pages(user, pages).values_list("pk", flat=True)
+    )
+    if hidden and user.is_authenticated:
+        in_review = DocumentPage.objects.filter(
+            pk__in=hidden, live=False
+        ) | DocumentPage.objects.filter(
+            pk__in=hidden, latest_revision__isnull=False, has_unpublished_changes=True
+        )
+        hidden -= {record.pk for record in in_review if roles.block_exempts(user, record, "view")}
+    return hidden
+
+
+def hidden_file_ids(user, document_ids) -> set[int]:
+    """The files among ``document_ids`` shown only by records ``user`` may not see."""
+    document_ids = set(document_ids)
+    if not document_ids or user_tokens(user) is None:
+        return set()
+    files = LibraryDocument.objects.filter(pk__in=document_ids)
+    return set(files.values_list("pk", flat=True)) - set(
+        visible_files(user, files).values_list("pk", flat=True)
+    )
+
+
+def can_view_in_admin(user, page) -> bool:
+    """May ``user`` see ``page`` in the admin at all, whatever their role?
+
+    Records follow the same rule as on the site (drafts and records in review
+    open to Contributors and above of their subtree); organisations,
+    libraries and announcements are left to Wagtail's own permissions.
+    """
+    return not hidden_page_ids(user, [page.pk])
 
 
 def records_showing(document: LibraryDocument):
@@ -189,3 +257,124 @@ def can_view(user, obj) -> bool:
     if isinstance(obj, DocumentPage):
         return viewable(user, DocumentPage.objects.filter(pk=obj.pk)).exists()
     return False
+
+
+# --- many people at once, signed-out visitors, withdrawn records --------------------------
+#
+# Mail names a record and links to it, so it goes only to people who may see the
+# record (``users_who_may_view``); the sitemap announces only what a signed-out
+# visitor may read (``anonymous_may_view``); a withdrawn record's notice shows
+# only to those it would open for were it still published
+# (``could_view_before_withdrawal``).
+
+
+def _tokens_opening(page) -> set[str]:
+    """The tokens that open ``page``: a record's stored ones. Any other page opens
+    to everyone once live and, before, like a record in draft (Contributors and
+    above of its subtree)."""
+    if isinstance(page, DocumentPage) or page.specific_class is DocumentPage:
+        return set(DocumentAccess.objects.filter(page_id=page.pk).values_list("token", flat=True))
+    if page.live:
+        return {"public"}
+    return record_tokens(page)
+
+
+def tokens_of(users) -> dict[int, frozenset[str] | None]:
+    """``user_tokens`` of many users at once, by user id.
+
+    Their grants, direct and through groups, are read together (a few queries
+    per 900 people, however many there are); ``roles.Principal`` then derives
+    each one's tokens exactly as it does for a request.
+    """
+    from django.contrib.auth import get_user_model
+
+    users = list(users)
+    ids = [user.pk for user in users if user.is_active and not user.is_superuser]
+    memberships = get_user_model().groups.through.objects
+    groups_of: dict[int, set[int]] = {}
+    for chunk in roles._chunks(ids):
+        rows = memberships.filter(user_id__in=chunk).values_list("user_id", "group_id")
+        for user_id, group_id in rows:
+            groups_of.setdefault(user_id, set()).add(group_id)
+    grants: dict[int, list] = {user_id: [] for user_id in ids}
+    for chunk in roles._chunks(ids):
+        for grant in roles._grant_rows(user_ids=chunk, group_ids=[]):
+            grants[grant.user_id].append(grant)
+    by_group: dict[int, list] = {}
+    for chunk in roles._chunks(set().union(*groups_of.values())):
+        for grant in roles._grant_rows(user_ids=[], group_ids=chunk):
+            by_group.setdefault(grant.group_id, []).append(grant)
+    for user_id, group_ids in groups_of.items():
+        for group_id in group_ids:
+            grants[user_id].extend(by_group.get(group_id, ()))
+    tokens = {}
+    for user in users:
+        principal = roles.Principal(user)
+        if user.pk in grants:
+            principal.__dict__["grants"] = grants[user.pk]  # the cached property, read above
+        tokens[user.pk] = principal.tokens
+    return tokens
+
+
+def users_who_may_view(page, users, *, in_admin: bool = False) -> list:
+    """The people among ``users`` who may see ``page`` (a record or any page),
+    in their order and once each: ``can_view`` for many people in a few
+    queries. Superusers see everything; inactive users nothing (no mail goes
+    to them either). Mail naming a page goes only to these.
+
+    ``in_admin``: as the admin shows the page (``can_view_in_admin``), for mail
+    that links there: a reviewer the workflow assigned across a block of
+    inheritance sees the record while it is in review.
+    """
+    candidates, seen = [], set()
+    for user in users:
+        if user is not None and user.is_active and user.pk not in seen:
+            seen.add(user.pk)
+            candidates.append(user)
+    if not candidates:
+        return []
+    opening = _tokens_opening(page)
+    held = tokens_of(candidates)
+    return [
+        user
+        for user in candidates
+        if held[user.pk] is None
+        or not opening.isdisjoint(held[user.pk])
+        or (in_admin and can_view_in_admin(user, page))
+    ]
+
+
+def anonymous_may_view(page, request=None) -> bool:
+    """``can_view`` for a signed-out visitor: what the sitemap may announce.
+
+    Given the request, the records open to the public are read once for it
+    (the sitemap asks of every page), not once per record.
+    """
+    from django.contrib.auth.models import AnonymousUser
+
+    anonymous = AnonymousUser()
+    if request is None or not isinstance(page, DocumentPage):
+        return can_view(anonymous, page)
+    opened = getattr(request, "_sandyq_public_records", None)
+    if opened is None:
+        opened = set(viewable(anonymous, DocumentPage.objects.all()).values_list("pk", flat=True))
+        request._sandyq_public_records = opened
+    return page.pk in opened
+
+
+def could_view_before_withdrawal(user, record) -> bool:
+    """Would ``record`` open for ``user`` were it still published?
+
+    Asked of the token rules above, on the record as it was (its notice at its
+    URL, its line in an inbox).
+    """
+    tokens = user_tokens(user)
+    if tokens is None:
+        return True
+    was_live = record.live
+    record.live = True
+    try:
+        wanted = record_tokens(record)
+    finally:
+        record.live = was_live
+    return bool(wanted & tokens)

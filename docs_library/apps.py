@@ -7,7 +7,8 @@ class DocsLibraryConfig(AppConfig):
     verbose_name = _("Document libraries")
 
     def ready(self):
-        from . import admin_access, permissions, signal_handlers  # noqa: F401 - admin hooks
+        from . import admin_access, notifications, permissions, signal_handlers  # noqa: F401
 
         permissions.register()
         signal_handlers.register()
+        notifications.guard_wagtail_mail()

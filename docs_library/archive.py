@@ -12,7 +12,8 @@ hand; ``apply_retention`` archives by rule (``retention``).
 "not found" to those who could read the record: ``DocumentPage.route``
 hands withdrawn records to ``serve_withdrawal_notice``, which shows the
 reason (HTTP 410 Gone) to whoever the record would open for were it still
-published, and answers everyone else as for any unpublished record. The
+published (the access policy answers: ``access.could_view_before_withdrawal``),
+and answers everyone else as for any unpublished record. The
 files go with the publication: nobody but its editors can fetch them.
 Withdrawal is Wagtail's unpublish, so it needs the right to unpublish
 (Reviewers and Managers). Publishing the record again lifts it.
@@ -29,7 +30,7 @@ from wagtail.log_actions import log
 from wagtail.search import index
 from wagtail.signals import page_published
 
-from . import access
+from .access import could_view_before_withdrawal
 from .models import DocumentPage
 from .serving import deny
 from .workflow import may_change
@@ -113,23 +114,6 @@ def lift_withdrawal(sender, instance, **kwargs):
         )
         instance.withdrawn_at = instance.withdrawn_by = None
         instance.withdrawal_reason = ""
-
-
-def could_view_before_withdrawal(user, record) -> bool:
-    """Would ``record`` open for ``user`` were it still published?
-
-    Asked of the access policy's own token rules, on the record as it was.
-    """
-    tokens = access.user_tokens(user)
-    if tokens is None:
-        return True
-    was_live = record.live
-    record.live = True
-    try:
-        wanted = access.record_tokens(record)
-    finally:
-        record.live = was_live
-    return bool(wanted & tokens)
 
 
 def serve_withdrawal_notice(request, record):

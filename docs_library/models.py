@@ -801,10 +801,20 @@ class DocumentPage(AnalysedTextMixin, Page):
         return self.title
 
     def get_sitemap_urls(self, request=None):
-        """Only records the public may read are announced to search engines."""
-        if self.access_level != AccessLevel.PUBLIC:
+        """Only records a signed-out visitor may read are announced to search
+        engines, as the access policy answers (Wagtail's sitemap already leaves
+        out every page that is not live)."""
+        from .access import anonymous_may_view
+
+        if not anonymous_may_view(self, request):
             return []
         return super().get_sitemap_urls(request)
+
+    def permissions_for_user(self, user):
+        """Wagtail's tester, allowing nothing on a record the user may not see."""
+        from .permissions import RecordPermissionTester  # permissions asks access, which imports us
+
+        return RecordPermissionTester(user, self)
 
     @property
     def status_string(self):
@@ -859,7 +869,12 @@ class DocumentPage(AnalysedTextMixin, Page):
                 if self.supersedes_id
                 else None
             ),
-            related=viewable(request.user, self.related_documents.all()),
+            # A draft or revision holds its related records in memory (modelcluster),
+            # where no database filter runs: ask the database about their ids.
+            related=viewable(
+                request.user,
+                DocumentPage.objects.filter(pk__in=[r.pk for r in self.related_documents.all()]),
+            ),
             breadcrumb=organisation_breadcrumb_of(self),
         )
         if self.distributions.exists():

@@ -13,11 +13,18 @@ and circulars that ask for no acknowledgement. Wagtail's own switches for
 acknowledge and a reminder that it is overdue always come: they are the
 paper letter this system replaces.
 
+Every mail names a page (a record's title, summary, link), so it goes only to
+people the access policy lets see that page (``access.users_who_may_view``):
+``send_to`` asks it of every recipient list, and Wagtail's own mail (comments,
+other workflows) is put through the same question below. A restricted circular
+addressed to thousands of organisations reaches only those who may open it.
+
 Everything here runs in django-tasks tasks; a circular to thousands of
 organisations sends one mail per person over one connection.
 """
 
 import logging
+import sys
 from urllib.parse import urljoin
 
 from django_tasks import task
@@ -30,6 +37,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from . import access
 
 logger = logging.getLogger("sandyq.notifications")
 
@@ -78,15 +87,28 @@ def absolute(url: str) -> str:
     return urljoin(settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/", url)
 
 
-def send_to(users, kind: str, context_for, *, essential: bool, profile_flag: str = "") -> int:
+def send_to(
+    users,
+    kind: str,
+    context_for,
+    *,
+    page,
+    essential: bool,
+    profile_flag: str = "",
+    in_admin: bool = False,
+) -> int:
     """Render ``kind``'s subject and text in each user's language and send them.
 
-    ``context_for(user)`` runs with that user's language active, so the URLs
-    it builds carry the right language prefix. Returns how many were sent.
+    ``page`` is what the mail names: only those of ``users`` who may see it
+    get the mail (``access.users_who_may_view``; ``in_admin``: as the admin
+    shows it, for mail that links there). ``context_for(user)`` runs with that
+    user's language active, so the URLs it builds carry the right language
+    prefix. Returns how many were sent.
     """
     from wagtail.users.models import UserProfile
 
     users = [user for user in users if user.is_active and user.email]
+    users = access.users_who_may_view(page, users, in_admin=in_admin)
     if not users:
         return 0
     profiles = {p.user_id: p for p in UserProfile.objects.filter(user__in=users)}
@@ -165,6 +187,8 @@ def notify_review_task(event: str, workflow_state_id: int, task_state_id, actor_
             recipients,
             "review_submitted",
             context_for,
+            page=page,
+            in_admin=True,
             essential=False,
             profile_flag="submitted_notifications",
         )
@@ -175,6 +199,8 @@ def notify_review_task(event: str, workflow_state_id: int, task_state_id, actor_
         sorted(authors, key=lambda user: user.pk),
         kind,
         context_for,
+        page=page,
+        in_admin=True,
         essential=False,
         profile_flag=flag,
     )
@@ -213,7 +239,7 @@ def _staff_mail(record, distributions, kind: str, *, essential: bool) -> int:
             "deadline": record.response_deadline,
         }
 
-    sent = send_to(users, kind, context_for, essential=essential)
+    sent = send_to(users, kind, context_for, page=record, essential=essential)
     logger.info("%s for record %s: %s mails", kind, record.pk, sent)
     return sent
 
@@ -247,3 +273,53 @@ def notify_overdue(record) -> int:
     )
     Distribution.objects.filter(pk__in=ids).update(reminded_at=timezone.now())
     return sent
+
+
+# --- Wagtail's own mail ---------------------------------------------------------------------
+#
+# Wagtail mails by itself about comments on a page (to those subscribed to the
+# page or its threads) and about workflows other than Sandyq's review (the
+# moderators of a group approval task, superusers, the submitter). Those mails
+# name the page as well, so their recipients pass the same question. Every one
+# of them goes through one of two places in ``wagtail.admin.mail``, which offers
+# no hook for it; both are wrapped once, from the app's ``ready()``.
+
+
+def _page_of(instance):
+    """The page a workflow or task state is about, if it is about a page."""
+    from wagtail.models import Page, TaskState, WorkflowState
+
+    if isinstance(instance, TaskState):
+        instance = instance.workflow_state
+    if isinstance(instance, WorkflowState):
+        instance = instance.content_object
+    return instance if isinstance(instance, Page) else None
+
+
+def guard_wagtail_mail() -> None:
+    from wagtail.admin import mail as wagtail_mail
+
+    if getattr(wagtail_mail, "sandyq_guarded", False):
+        return
+    valid_recipients = wagtail_mail.EmailNotificationMixin.get_valid_recipients
+    send_notification = wagtail_mail.send_notification
+
+    def get_valid_recipients(self, instance, **kwargs):
+        recipients = valid_recipients(self, instance, **kwargs)
+        page = _page_of(instance)
+        if page is None or not recipients:
+            return recipients
+        return set(access.users_who_may_view(page, recipients, in_admin=True))
+
+    def guarded_send_notification(recipient_users, notification, extra_context):
+        page = extra_context.get("page")
+        if page is not None:
+            recipient_users = access.users_who_may_view(page, recipient_users, in_admin=True)
+        return send_notification(recipient_users, notification, extra_context)
+
+    wagtail_mail.EmailNotificationMixin.get_valid_recipients = get_valid_recipients
+    wagtail_mail.send_notification = guarded_send_notification
+    editor = sys.modules.get("wagtail.admin.views.pages.edit")
+    if editor is not None:  # imported already: it holds the function under its own name
+        editor.send_notification = guarded_send_notification
+    wagtail_mail.sandyq_guarded = True

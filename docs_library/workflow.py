@@ -194,6 +194,33 @@ def assigned_reviewers_open_the_editor(user, page, action) -> bool:
     )
 
 
+@roles.register_block_exemption
+def assigned_reviewers_see_the_record_in_review(user, page, action) -> bool:
+    """Reviewers the workflow found above a block see the record in the admin while
+    it is in review, and as their approval publishes it, as they would without the
+    block; not a draft begun after that approval, nor a restricted record's new
+    version (only Managers and those granted on it read those)."""
+    from .models import AccessLevel
+
+    if action != "view" or roles.has_site_permission(user, page, roles.REVIEW):
+        return False
+    if page.live and page.access_level == AccessLevel.RESTRICTED:
+        return False
+    state = page.workflow_states.order_by("-created_at").first()
+    if state is None:
+        return False
+    if state.status == WorkflowState.STATUS_APPROVED:
+        last_task = state.task_states.order_by("-started_at", "-pk").first()
+        latest = page.latest_revision
+        if not (last_task and last_task.finished_at and latest):
+            return False
+        if latest.created_at > last_task.finished_at:
+            return False
+    elif state.status != WorkflowState.STATUS_IN_PROGRESS:
+        return False
+    return may_review(user, page)
+
+
 def may_change(user, page) -> bool:
     """Archive, restore, follow a circular: Editors, Reviewers and Managers here
     (the roles allowing ``MANAGE_RECORDS``), and superusers."""

@@ -84,6 +84,29 @@ def organisation_page_models():
     return [HomePage, RegionalBranchPage, DistrictBranchPage, PrimaryOrganisationPage]
 
 
+COLLECTION_NAME_LENGTH = 255  # Collection.name
+
+
+def unique_collection_name(name: str, org_code: str, taken) -> str:
+    """The name of an organisation's collection: the organisation's own name.
+
+    Wagtail lists collections by name in upload forms and choosers, so two
+    siblings must not share one. Only on a real clash with a sibling's name is
+    the organisation code added («Игілік» БПҰ (02-05-03)), then a number; never
+    a database id. (The data migration ``home.0004`` keeps a copy of this.)
+    """
+    taken = set(taken)
+    suffixes = [""]
+    if org_code:
+        suffixes.append(f" ({org_code})")
+    suffixes.extend(f" ({number})" for number in range(2, len(taken) + 3))
+    for suffix in suffixes:
+        candidate = name[: COLLECTION_NAME_LENGTH - len(suffix)].rstrip() + suffix
+        if candidate not in taken:
+            return candidate
+    raise AssertionError("unreachable: more suffixes than taken names")
+
+
 REGISTRATION_PATTERN_FIELDS = ("org_code", "type_code", "year", "seq")
 
 
@@ -206,20 +229,36 @@ class OrganisationPage(AnalysedTextMixin, Page):
         super().save(*args, **kwargs)
         if self.collection_id is None and self.depth:
             self.create_collection()
+        elif self.collection_id and "title" in (kwargs.get("update_fields") or ["title"]):
+            self.rename_collection()  # not for a draft: Wagtail saves it with update_fields
 
     def create_collection(self):
         """Each organisation keeps its files in a collection of its own, nested like
-        the tree, so Wagtail's collection permissions follow the hierarchy."""
+        the tree, so Wagtail's collection permissions follow the hierarchy. It is
+        named after the organisation (see ``unique_collection_name``)."""
         parent = self.get_parent().specific if self.depth > 2 else None
         if isinstance(parent, OrganisationPage) and parent.collection_id is None:
             parent.create_collection()
         parent_collection = getattr(parent, "collection", None) or Collection.get_first_root_node()
-        name = f"{self.title} #{self.pk}"[:255]
-        collection = parent_collection.get_children().filter(name=name).first()
-        if collection is None:
-            collection = parent_collection.add_child(name=name)
+        # Always a new collection: one found by name may be another organisation's.
+        taken = parent_collection.get_children().values_list("name", flat=True)
+        collection = parent_collection.add_child(
+            name=unique_collection_name(self.title, self.org_code, taken)
+        )
         type(self).objects.filter(pk=self.pk).update(collection=collection)
         self.collection = collection
+
+    def rename_collection(self):
+        """Keep the collection's name the organisation's name when the title changes."""
+        collection = Collection.objects.filter(pk=self.collection_id).first()
+        if collection is None or collection.name == self.title:
+            return
+        taken = collection.get_siblings(inclusive=False).values_list("name", flat=True)
+        name = unique_collection_name(self.title, self.org_code, taken)
+        if name != collection.name:
+            Collection.objects.filter(pk=collection.pk).update(name=name)
+            collection.name = name
+            self.collection = collection
 
     @property
     def display_name(self) -> str:

@@ -658,6 +658,12 @@ def register_block_exemption(function):
     return function
 
 
+def block_exempts(user, page, action: str = "edit") -> bool:
+    """Does a registered exemption let ``user`` take ``action`` on ``page``
+    (which also lets them see it in the admin) although a block cuts their role?"""
+    return any(exempt(user, page, action) for exempt in _block_exemptions)
+
+
 def admin_action_blocked(user, page, action: str = "edit") -> bool:
     """True when Wagtail would let ``user`` act on ``page`` only through a role
     granted above a block (Wagtail's own permissions know no blocks)."""
@@ -670,7 +676,7 @@ def admin_action_blocked(user, page, action: str = "edit") -> bool:
     ancestors = Page.objects.ancestor_of(page, inclusive=True).values_list("pk", flat=True)
     if not InheritanceBlock.objects.filter(page_id__in=ancestors).exists():
         return False
-    if any(exempt(user, page, action) for exempt in _block_exemptions):
+    if block_exempts(user, page, action):
         return False
     # Only roles Sandyq granted are cut by a block; other admin rights stand.
     return not GroupPagePermission.objects.filter(

@@ -170,6 +170,10 @@ class LeakMatrix(TestCase):
         self.check_text_channel("library feed", "public", lambda: one)
 
     def test_sitemap(self):
+        """Whoever asks, the sitemap lists what a signed-out visitor may read:
+        public records and live pages, never an unpublished page."""
+        unpublished = LibraryFactory(parent=self.primary, title="Жоба", slug="draft-library")
+        unpublished.unpublish()
         urls = {level: record.url for level, record in self.records.items() if record.url}
         for user in USERS:
             self.as_user(user)
@@ -177,6 +181,10 @@ class LeakMatrix(TestCase):
             for level, url in urls.items():
                 with self.subTest(user=user, level=level):
                     self.assertEqual(url in xml, level == "public")
+            with self.subTest(user=user, page="others"):
+                self.assertIn(self.library.url, xml)
+                self.assertIn(self.primary.url, xml)
+                self.assertNotIn(unpublished.url, xml)
 
     # --- files ----------------------------------------------------------------------
 

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Admin URLs naming a record or file the user may not see answer 404.
+    "docs_library.admin_access.HiddenRecordsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -132,11 +134,13 @@ LANGUAGES = [
 ]
 WAGTAIL_I18N_ENABLED = False
 # The admin language people may choose in their account settings (it is also
-# the language of the mail they receive). Wagtail ships no Kazakh of its own:
-# in Kazakh its own labels stay English, Sandyq's are Kazakh.
+# the language of the mail they receive).
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Sandyq's own messages first; then the Kazakh that Wagtail and Django do not
+# ship (their admin, forms and validation), kept apart so that makemessages
+# never touches it (docs/admin-terminology.md).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "vendor_locale"]
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
 USE_TZ = True
@@ -200,6 +204,37 @@ LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", 900))
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# Offline admin: nothing the admin or the site shows may load from another host
+# (party offices may run on a closed network). No Gravatar (avatars fall back to
+# Wagtail's own default image), no release check against releases.wagtail.org, no
+# "what's new" banner pointing at wagtail.org, and no oEmbed: rich text offers no
+# media embeds (an iframe from another host) and Wagtail never asks a provider.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAILEMBEDS_FINDERS: list[dict] = []
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {
+        "WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea",
+        "OPTIONS": {
+            # Wagtail's defaults without "embed"
+            "features": [
+                "h2",
+                "h3",
+                "h4",
+                "bold",
+                "italic",
+                "ol",
+                "ul",
+                "hr",
+                "link",
+                "document-link",
+                "image",
+            ]
+        },
+    }
+}
 
 # Search: the database backend (SQLite FTS5 / PostgreSQL full text) unless an
 # Elasticsearch cluster is named; the choice is made here and nowhere else.

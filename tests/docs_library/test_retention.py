@@ -13,7 +13,7 @@ from wagtail.models import PageLogEntry, Revision
 from docs_library.circulars import Distribution
 from docs_library.models import DocumentPage
 from docs_library.retention import RetentionRule, ensure_default_rules
-from tests.docs_library.lifecycle import circular, days, library_of
+from tests.docs_library.lifecycle import circular, days, library_of, words
 from tests.factories import DocumentPageFactory
 
 
@@ -129,7 +129,7 @@ def test_scheduled_publishing_goes_live_and_delivers_a_circular(tree, library):
     revision = record.save_revision()
     revision.publish()
     record.refresh_from_db()
-    assert not record.live and record.status_string == "scheduled"
+    assert not record.live and record.status_string == words("kk", "scheduled")
     # An hour later, as far as the schedule is concerned:
     revision = Revision.objects.get(pk=revision.pk)
     moment = timezone.now() - datetime.timedelta(minutes=1)

@@ -192,20 +192,27 @@ def hidden_page_ids(user, page_ids) -> set[int]:
     """The records among ``page_ids`` that ``user`` may not see in the admin.
 
     Other pages never are. A reviewer the workflow assigned across a block of
-    inheritance (``roles.block_exempts``) sees the record in review.
+    inheritance (``roles.block_exempts``) sees the record in review. Answers
+    are kept for the request (Wagtail asks about each listed page many times).
     """
     page_ids = set(page_ids)
     if not page_ids or user_tokens(user) is None:
         return set()
+    known = roles.principal(user).memo.setdefault("admin_hidden", {})
+    if asked := page_ids - known.keys():
+        known.update(dict.fromkeys(asked, False))
+        known.update(dict.fromkeys(_hidden_in_admin(user, asked), True))
+    return {page_id for page_id in page_ids if known[page_id]}
+
+
+def _hidden_in_admin(user, page_ids) -> set[int]:
     pages = Page.objects.filter(pk__in=page_ids)
     hidden = set(pages.values_list("pk", flat=True)) - set(
         visible_pages(user, pages).values_list("pk", flat=True)
     )
     if hidden and user.is_authenticated:
-        in_review = DocumentPage.objects.filter(
-            pk__in=hidden, live=False
-        ) | DocumentPage.objects.filter(
-            pk__in=hidden, latest_revision__isnull=False, has_unpublished_changes=True
+        in_review = DocumentPage.objects.filter(pk__in=hidden).filter(
+            Q(live=False) | Q(has_unpublished_changes=True)
         )
         hidden -= {record.pk for record in in_review if roles.block_exempts(user, record, "view")}
     return hidden

@@ -321,6 +321,9 @@ class Principal:
 
     def __init__(self, user):
         self.user = user
+        #: Answers other modules keep for the life of this principal (one request):
+        #: ``forget`` drops them with the grants.
+        self.memo: dict = {}
 
     @cached_property
     def grants(self) -> list[Grant]:

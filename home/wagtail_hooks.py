@@ -96,3 +96,10 @@ for action in ("edit", "delete", "move", "copy", "unpublish"):
 @hooks.register("before_create_page")
 def refuse_create_if_blocked(request, parent_page, page_class):
     return _refuse_if_blocked(request, parent_page, "create")
+
+
+@hooks.register("construct_help_menu")
+def keep_help_on_this_site(request, items):
+    """Party offices may run on a closed network: the help menu keeps only what
+    this site serves (keyboard shortcuts), not Wagtail's guide and release notes."""
+    items[:] = [item for item in items if not item.url.startswith(("http://", "https://"))]

@@ -385,3 +385,21 @@ def could_view_before_withdrawal(user, record) -> bool:
     finally:
         record.live = was_live
     return bool(wanted & tokens)
+
+
+def may_follow_circular(user, record) -> bool:
+    """May ``user`` open the acknowledgements dashboard of ``record``?
+
+    Its author and those who manage records where it lives (the roles allowing
+    ``MANAGE_RECORDS``, as for archiving), while they may read it; a withdrawn
+    record's dashboard stays open to them.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if not (
+        user.is_superuser
+        or record.owner_id == user.pk
+        or roles.has_site_permission(user, record, roles.MANAGE_RECORDS)
+    ):
+        return False
+    return bool(record.withdrawn_at) or can_view(user, record)

@@ -1,9 +1,9 @@
 """The circulars' pages on the public site: inboxes, acknowledging, the author's
 dashboard with its CSV, the overdue reminder, and each person's mail settings.
 
-Who may do what is asked of ``home.roles`` (inbox, acknowledge), the access
-policy (may this person open the circular) and ``workflow.may_change`` (the
-circular's issuing Editors, Reviewers and Managers run its dashboard). Pages
+Who may do what is asked of ``home.roles`` (inbox, acknowledge) and the access
+policy (may this person open the circular; ``access.may_follow_circular``: its
+author and the Editors, Reviewers and Managers where it lives run its dashboard). Pages
 a person may not use answer 404, as the rest of the site does, so they do not
 confirm what exists.
 """
@@ -34,7 +34,6 @@ from . import access, circulars
 from .archive import could_view_before_withdrawal
 from .models import DocumentPage
 from .notifications import MailPreference
-from .workflow import may_change
 
 INBOX_PER_PAGE = 25
 DASHBOARD_PER_PAGE = 50
@@ -161,9 +160,7 @@ def acknowledge(request, distribution_id):
 
 def _dashboard_record(request, record_id) -> DocumentPage:
     record = get_object_or_404(DocumentPage.objects.select_related("organisation"), pk=record_id)
-    if not (record.owner_id == request.user.pk or may_change(request.user, record)):
-        raise Http404
-    if not access.can_view(request.user, record) and not record.withdrawn_at:
+    if not access.may_follow_circular(request.user, record):
         raise Http404
     return record
 

@@ -672,11 +672,5 @@ def acknowledgement_context(request, record) -> dict:
     return {
         "my_acknowledgement": mine,
         "acknowledge_offers": offers,
-        "may_see_dashboard": _may_see_dashboard(user, record),
+        "may_see_dashboard": access.may_follow_circular(user, record),
     }
-
-
-def _may_see_dashboard(user, record) -> bool:
-    from .workflow import may_change
-
-    return user.is_authenticated and (record.owner_id == user.pk or may_change(user, record))

@@ -22,7 +22,7 @@ from wagtail.admin.views.account import BaseSettingsPanel, notifications_tab
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import archive
+from . import access, archive
 from .models import DocumentPage
 from .notifications import MailPreference
 from .retention import RetentionRule
@@ -160,10 +160,8 @@ class DashboardButton(PageMenuItem):
     priority = 73
 
     def is_shown(self, user):
-        from .workflow import may_change
-
         page = self.page
-        return page.distributions.exists() and (page.owner_id == user.pk or may_change(user, page))
+        return page.distributions.exists() and access.may_follow_circular(user, page)
 
     @property
     def url(self):

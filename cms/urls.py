@@ -14,6 +14,8 @@ from docs_library.admin_access import PageTypesUsageView
 from docs_library.admin_upload import AddDocumentsView
 from docs_library.feeds import LatestDocumentsFeed
 from home.auth import ThrottledAuthenticationForm
+from home.feeds import AnnouncementsFeed
+from home.views import FaviconView, robots_txt
 
 urlpatterns = [
     # Ahead of Wagtail's own view at this address: no document file in public media.
@@ -43,6 +45,8 @@ urlpatterns = [
     path("documents/", include("docs_library.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -86,6 +90,12 @@ urlpatterns += i18n_patterns(
     ),
     path("feeds/documents/", LatestDocumentsFeed(), name="documents_feed"),
     path("feeds/documents/<int:library_id>/", LatestDocumentsFeed(), name="library_feed"),
+    path("feeds/announcements/", AnnouncementsFeed(), name="announcements_feed"),
+    path(
+        "feeds/announcements/<int:organisation_id>/",
+        AnnouncementsFeed(),
+        name="organisation_announcements_feed",
+    ),
     path("", include("search.urls")),
     path("circulars/", include("docs_library.circular_urls")),
     path("", include(wagtail_urls)),

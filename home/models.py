@@ -3,10 +3,11 @@ and the announcements each of them publishes."""
 
 import string
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Substr
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -291,6 +292,7 @@ class OrganisationPage(AnalysedTextMixin, Page):
             .type(*organisation_page_models())
             .filter(depth=self.depth + 2)
             .annotate(parent_path=Substr("path", 1, prefix_length))
+            .order_by()  # Page's default ordering (path) would join the GROUP BY
             .values("parent_path")
             .annotate(count=Count("pk"))
         )
@@ -300,10 +302,30 @@ class OrganisationPage(AnalysedTextMixin, Page):
     def organisation_breadcrumb(self):
         return list(self.get_ancestors().type(*organisation_page_models()).specific())
 
+    def sections(self) -> dict[str, list[Page]]:
+        """The organisation's own document libraries and announcement lists, in tree order.
+
+        What its page and the main menu link to, so no library is reachable only
+        through a record's breadcrumb.
+        """
+        library_model = apps.get_model("docs_library", "DocumentLibraryPage")
+        pages = (
+            Page.objects.child_of(self)
+            .live()
+            .public()
+            .type(library_model, AnnouncementIndexPage)
+            .order_by("path")
+        )
+        sections = {"libraries": [], "announcement_lists": []}
+        for page in pages:
+            kind = "libraries" if page.specific_class is library_model else "announcement_lists"
+            sections[kind].append(page)
+        return sections
+
     def latest_announcements(self):
+        announcements = AnnouncementPage.objects.live().descendant_of(self)
         return (
-            AnnouncementPage.objects.live()
-            .descendant_of(self)
+            one_per_translation_group(announcements, within=self)
             .select_related("image")
             .order_by("-date", "-pk")[:LATEST_ANNOUNCEMENTS]
         )
@@ -320,6 +342,7 @@ class OrganisationPage(AnalysedTextMixin, Page):
             children_total=paginator.count,
             suborganisation_counts=self.suborganisation_counts(children),
             latest_announcements=self.latest_announcements(),
+            **self.sections(),
         )
         return context
 
@@ -415,6 +438,44 @@ class TranslatedContentMixin(models.Model):
         )
 
 
+def _translation_rank(language: str):
+    """How well a page of a translation group suits the reader: in their language
+    first, then the original, then the earliest page."""
+    return {
+        "language_rank": Case(When(language=language, then=Value(0)), default=Value(1)),
+        "original_rank": Case(When(translation_of__isnull=True, then=Value(0)), default=Value(1)),
+    }
+
+
+def one_per_translation_group(queryset, *, within: Page, language: str | None = None):
+    """``queryset`` with each translation group once: its page in ``language`` (the
+    reader's, by default) where the group has a live one under ``within``, else its
+    original, else its earliest translation. A Kazakh list then shows Kazakh."""
+    language = (language or translation.get_language() or "kk").split("-")[0]
+    model = queryset.model
+    rank = _translation_rank(language)
+    rivals = (
+        model.objects.live()
+        .filter(path__startswith=within.path)
+        .filter(Q(pk=OuterRef("group")) | Q(translation_of_id=OuterRef("group")))
+        .annotate(**rank)
+        .filter(
+            Q(language_rank__lt=OuterRef("language_rank"))
+            | Q(
+                language_rank=OuterRef("language_rank"),
+                original_rank__lt=OuterRef("original_rank"),
+            )
+            | Q(
+                language_rank=OuterRef("language_rank"),
+                original_rank=OuterRef("original_rank"),
+                pk__lt=OuterRef("pk"),
+            )
+        )
+    )
+    ranked = queryset.annotate(group=Coalesce("translation_of_id", "pk"), **rank)
+    return ranked.filter(~Exists(rivals))
+
+
 class AnnouncementIndexPage(Page):
     intro = RichTextField(_("introduction"), blank=True)
 
@@ -430,8 +491,7 @@ class AnnouncementIndexPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         announcements = (
-            AnnouncementPage.objects.live()
-            .child_of(self)
+            one_per_translation_group(AnnouncementPage.objects.live().child_of(self), within=self)
             .select_related("image")
             .order_by("-date", "-pk")
         )

@@ -1,0 +1,201 @@
+"""Every kind of public and member page on a 375 px phone: nothing scrolls sideways,
+and the one action a primary organisation's secretary comes for, «Таныстым», is
+on the screen and first on its row."""
+
+import datetime
+import os
+
+import pytest
+
+from django.utils import translation
+
+from docs_library.circulars import Acknowledgement
+from home import roles
+from tests.docs_library.lifecycle import circular, days, library_of
+from tests.factories import (
+    AnnouncementFactory,
+    AnnouncementIndexFactory,
+    DistrictFactory,
+    DocumentPageFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 375, "height": 740}
+
+LONG_REGIONS = [
+    "Солтүстік Қазақстан облысы",
+    "Шығыс Қазақстан облысы",
+    "Батыс Қазақстан облысы",
+    "Алматы қаласы",
+]
+
+
+@pytest.fixture
+def phone(page):
+    page.set_viewport_size(PHONE)
+    return page
+
+
+@pytest.fixture
+def shots(tmp_path):
+    return os.environ.get("SANDYQ_SCREENSHOTS", tmp_path)
+
+
+@pytest.fixture
+def party(tree):
+    """A region with a library, a circular to its primary organisations and announcements."""
+    region, primary = tree["region"], tree["primary"]
+    for title in LONG_REGIONS:
+        RegionFactory(parent=tree["home"], title=title)
+    for number in range(3):
+        DistrictFactory(parent=region, title=f"Жаңаарқа ауданы {number}")
+    library = library_of(region, title="Облыстық кеңестің шешімдері мен хаттамалары")
+    for number in range(4):
+        DocumentPageFactory(
+            parent=library,
+            title=f"Бастауыш партия ұйымдарының есеп беру-сайлау жиналыстары туралы шешім {number}",
+            registration_number=f"02-Ш/2026-{number:04d}",
+            document_date=datetime.date(2026, 4, 12),
+        )
+    record = circular(
+        library,
+        addressing="level",
+        level="primary",
+        title="Есеп беру мерзімдері және құжат айналымына көшу туралы циркуляр",
+        registration_number="02-Ц/2026-0007",
+        deadline=days(14),
+    )
+    index = AnnouncementIndexFactory(parent=region, title="Облыс жаңалықтары")
+    library_of(tree["home"], title="Орталық аппараттың құжаттары")  # in the main menu
+    AnnouncementIndexFactory(parent=tree["home"], title="Партия жаңалықтары")
+    announcement = AnnouncementFactory(
+        parent=index, title="Қағазбастылықтан құтылу жолы: облыстық семинар"
+    )
+    member = UserFactory(username="phone.member", first_name="Меруерт", password="member-pass")
+    editor = UserFactory(username="phone.editor", password="editor-pass")
+    roles.grant(roles.READER, member, primary)
+    roles.grant(roles.EDITOR, editor, region)
+    return {
+        **tree,
+        "library": library,
+        "record": library.get_children().live().first(),
+        "circular": record,
+        "index": index,
+        "announcement": announcement,
+    }
+
+
+def sign_in(page, username, password):
+    page.context.clear_cookies()
+    page.goto("/kk/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def url_of(page_model):
+    with translation.override("kk"):
+        return page_model.get_url()
+
+
+def assert_fits(page, url, name, shots):
+    page.goto(url)
+    page.screenshot(path=f"{shots}/phone-{name}.png", full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name} ({url}) is {width} px wide"
+
+
+def test_public_pages_fit_a_phone(phone, party, shots):
+    for name, url in [
+        ("home", "/kk/"),
+        ("region", url_of(party["region"])),
+        ("primary", url_of(party["primary"])),
+        ("district", url_of(party["district"])),
+        ("library", url_of(party["library"])),
+        ("record", url_of(party["record"])),
+        ("announcements", url_of(party["index"])),
+        ("announcement", url_of(party["announcement"])),
+        ("sign-in", "/kk/accounts/login/"),
+        ("search", "/kk/search/?q=шешім"),
+    ]:
+        assert_fits(phone, url, name, shots)
+
+    # The regions menu opens inside the screen.
+    phone.goto("/kk/")
+    phone.locator(".regions-menu summary").click()
+    menu = phone.locator(".regions-menu ul")
+    assert menu.is_visible()
+    box = menu.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.screenshot(path=f"{shots}/phone-regions-menu.png")
+
+
+def test_search_filters_fold_away_on_a_phone_and_open_without_javascript(
+    browser, live_server, party, shots
+):
+    context = browser.new_context(
+        base_url=live_server.url, locale="kk-KZ", viewport=PHONE, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        assert_fits(page, "/kk/search/?q=шешім", "search-nojs", shots)
+        facets = page.locator("details.search-facets")
+        assert facets.count() == 1
+        first_result = page.locator(".search-result").first
+        assert first_result.bounding_box()["y"] < PHONE["height"]  # not pushed below the fold
+        assert not page.locator('[data-facet="type"]').is_visible()
+        facets.locator("summary").click()
+        assert page.locator('[data-facet="type"]').is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=f"{shots}/phone-search-filters-open.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_member_acknowledges_a_circular_on_a_phone(phone, party, shots):
+    record, primary = party["circular"], party["primary"]
+    sign_in(phone, "phone.member", "member-pass")
+    assert_fits(phone, "/kk/circulars/", "circulars", shots)
+    assert_fits(phone, f"/kk/circulars/inbox/{primary.pk}/", "inbox", shots)
+
+    row = phone.locator(f"[data-record='{record.pk}']")
+    button = row.get_by_role("button", name="Таныстым")
+    comment = row.get_by_role("textbox")
+    for control in (button, comment):
+        assert control.is_visible()
+        box = control.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    # First on the row: above the circular's title and the other details.
+    title = row.get_by_role("link", name=record.title)
+    assert button.bounding_box()["y"] < title.bounding_box()["y"]
+    assert comment.bounding_box()["y"] < title.bounding_box()["y"]
+
+    comment.fill("Танысып шықтық")
+    button.click()
+    phone.wait_for_load_state()
+    assert Acknowledgement.objects.filter(record=record).count() == 1
+    assert_fits(phone, f"/kk/circulars/inbox/{primary.pk}/", "inbox-acknowledged", shots)
+    assert_fits(phone, url_of(record), "circular-record", shots)
+
+
+def test_the_authors_dashboard_fits_a_phone(phone, party, shots):
+    sign_in(phone, "phone.editor", "editor-pass")
+    assert_fits(phone, f"/kk/circulars/sent/{party['circular'].pk}/", "dashboard", shots)
+    assert_fits(phone, "/kk/search/archive/?q=шешім", "archive-search", shots)
+    assert_fits(phone, "/kk/circulars/mail/", "mail-settings", shots)
+
+
+def test_wide_screens_keep_the_filters_open_and_the_tables_whole(phone, party, shots):
+    phone.set_viewport_size({"width": 1280, "height": 900})
+    phone.goto("/kk/search/?q=шешім")
+    assert phone.locator('[data-facet="type"]').is_visible()
+    phone.screenshot(path=f"{shots}/wide-search.png", full_page=True)
+    sign_in(phone, "phone.member", "member-pass")
+    phone.goto(f"/kk/circulars/inbox/{party['primary'].pk}/")
+    assert phone.locator("table.circulars thead").is_visible()
+    phone.screenshot(path=f"{shots}/wide-inbox.png", full_page=True)

@@ -34,7 +34,7 @@ import snowballstemmer
 
 from search import kk_suffixes
 
-ANALYSER_VERSION = 1
+ANALYSER_VERSION = 2
 
 KAZAKH_ONLY_LETTERS = frozenset("әғқңөұүһі")
 MIN_STEM_KK = 2
@@ -43,7 +43,8 @@ MAX_QUERY_CHARS = 4096
 MAX_QUERY_TERMS = 32
 # Snowball russian cuts short Kazakh words into other Kazakh words (ата → ат);
 # in Kazakh or undetermined text a Russian stem is only added when it is long
-# enough to be a Russian word's stem and not a Kazakh root.
+# enough to be a Russian word's stem and not a Kazakh root, or when the word
+# cannot be a native Kazakh word (see :func:`looks_russian`).
 MIN_RU_STEM_IN_KAZAKH = 4
 
 # Separator of a registration number's parts in its joined key (02-05/117 →
@@ -218,10 +219,14 @@ class SuffixStripper:
         min_stem: int = MIN_STEM_KK,
         vowels: frozenset[str] = kk_suffixes.VOWELS,
         glides: frozenset[str] = frozenset("уи"),
+        s_split: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
     ) -> None:
         self.table = table
         self.vowels = vowels
         self.glides = glides
+        # (letters before a stem-final vowel that make a vowel stem sure,
+        #  letters before ы/і that make an -ыс/-іс stem sure): see _s_reading.
+        self.s_vowel_stem, self.s_consonant_stem = s_split
         self.max_len = max(map(len, table))
         self.series_of = series_of
         self.final_map = final_map
@@ -251,6 +256,30 @@ class SuffixStripper:
                     yield stem, word[n - cut :]
                     break
         yield word, ""
+
+    def _s_reading(self, stem: str, cuts: Iterator[tuple[str, str]]) -> str | None:
+        """The one sure stem when a 3rd-person -сы/-сі cut competes with an -ыс/-іс stem.
+
+        хатшы-сы-нан or хатшыс-ы-нан? ыдыс-ы-мен or ыды-сы-мен? Without a
+        dictionary the letter before the stem's last vowel decides where it can:
+        after ш the stem is an agent noun in -шы/-ші or a noun like мүше
+        (хатшысынан → хатшы), and before м, б, н + ы it is a deverbal noun in
+        -ыс (жұмысының → жұмыс, табысы → табыс, қорғанысы → қорғаныс), since
+        stems in -мы, -бы, -ны hardly exist (front -бі does: сейсенбісінде).
+        Elsewhere (облысы and қаулысы, ыдысы and белсендісі) both readings stay.
+        """
+        if len(stem) < 3:
+            return None
+        before = stem[-2]
+        if before in self.s_vowel_stem:
+            return self.restore(stem)
+        if before in self.s_consonant_stem and stem[-1] == "ы":
+            for other, _ in cuts:
+                if other == stem + "с":
+                    return other
+                if len(other) > len(stem) + 1:
+                    break
+        return None
 
     def _short_stem_ok(self, stem: str) -> bool:
         # Two-letter stems are roots like үй, іс, ел, ат, өз: a vowel then a
@@ -286,28 +315,57 @@ class SuffixStripper:
         first = self.restore(stem)
         if not suffix or policy == "one":
             return (first,)
+        if suffix[0] == "с" and len(suffix) > 1 and stem[-1] in self.vowels:
+            sure = self._s_reading(stem, cuts)
+            if sure is not None:
+                return (sure,)
+            cuts = self.cuts(word)
+            next(cuts)
         if policy == "uncut-if-short":
             if suffix in AMBIGUOUS_SHORT_SUFFIXES and first != word:
                 return (first, word)
             return (first,)
-        if len(stem) > 2 and len(suffix) > 2 and suffix[0] not in DOUBTFUL_SUFFIX_STARTS:
+        if (
+            len(stem) > 2
+            and len(suffix) > 2
+            and suffix[0] not in DOUBTFUL_SUFFIX_STARTS
+            and suffix not in DOUBTFUL_VERB_ENDINGS
+        ):
             return (first,)
         keys = [first]
-        for other, _ in cuts:
+        for other, other_suffix in cuts:
             key = self.restore(other) if other != word else word
             if key not in keys:
                 keys.append(key)
             if policy == "doubtful-next":
+                if (
+                    len(suffix) == 2
+                    and suffix[0] != "с"
+                    and other_suffix in ("ы", "і")
+                    and word not in keys
+                ):
+                    # белсен-ді or белсенд-і? Either may be the ending of белсенді,
+                    # so the word as written is a third reading.
+                    keys.append(word)
                 break
         return tuple(keys)
 
 
 _CYRILLIC_FINALS = {"б": "п", "г": "к", "ғ": "қ"}
-_KK = SuffixStripper(kk_suffixes.SUFFIXES, _series_cyrillic, _CYRILLIC_FINALS)
+_KK = SuffixStripper(
+    kk_suffixes.SUFFIXES,
+    _series_cyrillic,
+    _CYRILLIC_FINALS,
+    s_split=(frozenset("ш"), frozenset("мбн")),
+)
 
 # Suffix-like endings of real stems: хатшы, белсенді, қаулы, облыс, кеңес.
 AMBIGUOUS_SHORT_SUFFIXES = frozenset(["ы", "і", "сы", "сі", "ды", "ді", "ты", "ті", "ны", "ні"])
 DOUBTFUL_SUFFIX_STARTS = frozenset("ыіс")
+# Verb endings that a noun in -ат/-ет/-ам/-ем + the 3rd-person possessive and
+# accusative spell too: жаз-атын but құжат-ын, мақсат-ын, бюджет-ін, қоғам-ын.
+# (The folded spellings are for Latin queries: qujatyn.)
+DOUBTFUL_VERB_ENDINGS = frozenset(["атын", "етін", "амын", "емін", "atyn", "etin", "amyn", "emin"])
 
 
 @lru_cache(maxsize=1 << 18)
@@ -415,6 +473,9 @@ def fold_latin(word: str) -> str:
     return word.translate(_LATIN_LETTERS)
 
 
+_ONLY_AFTER_YA = frozenset("я")
+
+
 def _folded_rules() -> dict[str, tuple[kk_suffixes.Rule, ...]]:
     """The Cyrillic chain table spelt in folded Latin, conditions carried over."""
     merged: dict[tuple[str, str, int], set[str]] = {}
@@ -423,6 +484,10 @@ def _folded_rules() -> dict[str, tuple[kk_suffixes.Rule, ...]]:
         if not folded:
             continue
         for rule in rules:
+            if rule.finals <= _ONLY_AFTER_YA:
+                # партиям: folded, a stem "ending in я" is any stem ending in a
+                # (qalam → qala), so these chains stay Cyrillic-only.
+                continue
             finals = {fold_cyrillic(ch)[-1:] for ch in rule.finals} - {""}
             merged.setdefault((folded, rule.series, rule.min_stem), set()).update(finals)
     table: dict[str, list[kk_suffixes.Rule]] = {}
@@ -629,6 +694,55 @@ def _detect_normalised(sample: str) -> str:
     return "kk" if kazakh_latin / latin >= 0.03 else "en"
 
 
+# --- Russian words in Kazakh or undetermined text ------------------------------------
+
+# Letters no native Kazakh word has (Russian loans keep them: the Russian stem is
+# right for those too). и is a Kazakh letter, but a native word has it next to
+# a vowel or in a few roots (жиын, жина-); the short stems it lets through
+# (мир, сил, вид) are not Kazakh keys. Not ю: Kazakh verbal nouns end in it
+# (жою, қою). Not и in -их, which Arabic loans share with Russian adjectives
+# (тарих would give тар, "narrow").
+_NON_NATIVE_LETTERS = frozenset("вфцчщъьэ")
+# A Russian stem added on this evidence alone still needs three letters.
+MIN_RU_STEM_LOOKS_RUSSIAN = 3
+_BACK_ONLY = frozenset("аоы")
+# Case endings of Russian nouns and adjectives that no Kazakh suffix ends in.
+_RUSSIAN_ONLY_ENDINGS = (
+    *("ами", "ями", "ыми", "ими"),
+    *("ого", "его", "ому", "ему"),
+    *("ах", "ях", "ую", "юю"),
+)
+_RU_VOWELS = frozenset("аеиоуыэюя")
+
+
+def looks_russian(token: str) -> bool:
+    """Can this Cyrillic token (without a Kazakh-only letter) not be a native Kazakh word?
+
+    Kazakh words keep vowel harmony, write к and г only beside front vowels (қ
+    and ғ beside back ones), have о only in the first syllable, and take no
+    Russian case ending. A token breaking one of these (дела: е with а; окна:
+    к beside back vowels; окно: о in the second syllable; годами: -ами; мира:
+    и) is Russian or a Russian loan, so its Russian stem is safe however short:
+    it cannot be the Kazakh root that a short stem of ата, бала, жоба would be.
+    """
+    if not _NON_NATIVE_LETTERS.isdisjoint(token) or token.endswith(_RUSSIAN_ONLY_ENDINGS):
+        return True
+    if "и" in token and not token.endswith("их"):
+        return True
+    back = not _BACK_ONLY.isdisjoint(token)
+    if back and "е" in token:
+        return True
+    if back and ("к" in token or "г" in token):
+        return True
+    seen_vowel = False
+    for ch in token:
+        if ch in _RU_VOWELS:
+            if seen_vowel and ch == "о":
+                return True
+            seen_vowel = True
+    return False
+
+
 # --- index and query keys -----------------------------------------------------------
 
 
@@ -649,10 +763,18 @@ def _token_keys(token: str, language: str, for_query: bool) -> tuple[str, ...]:
         kazakh = kk_keys(token)
         keys.extend(kazakh)
         if not for_query:
-            keys.append(folded_stem_key(kazakh[0]))
+            # Every reading, not just the first: a Latin query for хатшысынан
+            # (hatshysynan → hatshy) must meet хатшы (хатш or хатшы).
+            keys.extend(folded_stem_key(key) for key in kazakh)
     if not kazakh_letters:
         ru = stem_ru(token)
-        if language == "ru" or (len(ru) >= MIN_RU_STEM_IN_KAZAKH and ru not in keys):
+        if language == "ru" or (
+            ru not in keys
+            and (
+                len(ru) >= MIN_RU_STEM_IN_KAZAKH
+                or (len(ru) >= MIN_RU_STEM_LOOKS_RUSSIAN and looks_russian(token))
+            )
+        ):
             keys.append(ru)
     return tuple(dict.fromkeys(keys))
 

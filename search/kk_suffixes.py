@@ -14,13 +14,21 @@ series, and a minimum stem length. The stripper accepts a chain only when the
 stem it leaves agrees with all three, which is what keeps қалада (қала + да)
 apart from қалады (қал + ады).
 
-Deliberately absent, because they strip real stems far more often than they
-find an inflection:
+The 1st and 2nd person singular possessives (-м, -ым/-ім, -ң, -ың/-ің) are
+there, but fenced: a deverbal noun ends in -ым/-ім just like a possessed one
+(шешім, ұйым, білім, айналым against жүрегім, кітабым), and -ма/-ме ends nouns
+too (хаттама, бағдарлама). So the 1st person singular is stripped straight off
+a stem only where the stem shows it was a noun with an ending: the voiced
+alternant б/г/ғ before it (жүрегім → жүрек, кітабыммен → кітап), the loan
+ending я (партиям), or the dative -а/-е that only a possessive takes
+(жұмысыма). After the plural it is always stripped (құжаттарым). The 2nd
+person singular is stripped after a consonant, keeping at least four letters
+of stem when nothing follows it, so оның, менің, сенің stay whole; after a
+vowel only on я, because nouns end in -аң/-ең (кезең, кезеңде, терең).
 
-* 1st and 2nd person singular possessives (-м, -ым/-ім, -ң, -ың/-ің) and their
-  case forms: шешім, ұйым, білім, хаттама would lose their last letters.
-* the bare gerund -п after a vowel (кітап), the aorist -ар/-ер (хабар, базар),
-  the negated gerund -май/-мей (бай).
+Deliberately absent, because they strip real stems far more often than they
+find an inflection: the bare gerund -п after a vowel (кітап), the aorist
+-ар/-ер (хабар, базар), the negated gerund -май/-мей (бай).
 
 Riskier chains carry a higher minimum stem length (``RISKY_MIN_STEM``).
 """
@@ -43,7 +51,7 @@ STEM_CLASSES: dict[str, frozenset[str]] = {
     "V": frozenset("аәеёоөұүыіэяю"),  # vowel
     "J": frozenset("йуи"),  # glides: үйлер, тауы, таудың
     "R": frozenset("р"),
-    "L": frozenset("л"),
+    "L": frozenset("ль"),  # ль in loans: панельдің, медальдар
     "Z": frozenset("зж"),
     "NAS": frozenset("мнң"),
     "VL": frozenset("птқксшфхһцчщбвгғд"),
@@ -98,10 +106,22 @@ class Morpheme:
     template: str
     table: str | None = None
     after: tuple[str, ...] = ALL_CLASSES
+    # When the morpheme comes first in a chain, the stem must end in one of
+    # these and be at least ``stem_min`` letters long.
+    stem_finals: frozenset[str] | None = None
+    stem_min: int = 0
 
 
-def _m(name: str, template: str, table: str | None = None, after=ALL_CLASSES) -> Morpheme:
-    return Morpheme(name, template, table, tuple(after))
+def _m(
+    name: str,
+    template: str,
+    table: str | None = None,
+    after=ALL_CLASSES,
+    stem_finals: str | frozenset[str] | None = None,
+    stem_min: int = 0,
+) -> Morpheme:
+    finals = frozenset(stem_finals) if stem_finals is not None else None
+    return Morpheme(name, template, table, tuple(after), finals, stem_min)
 
 
 V_ONLY = ("V",)
@@ -138,7 +158,24 @@ PRONOMINAL_CASES = (
     _m("abl", "нAн"),
     _m("ins", "мен"),
     _m("locadj", "ндAGI"),
+    _m("sim", "ндAй"),  # мүйізіндей, партиясындай
 )
+
+# 1st and 2nd person singular (see the module docstring for the fences). Their
+# dative is a bare -а/-е: кітабыма, жүрегіңе; the other cases are the usual
+# ones after м or ң: жүрегіммен, жүрегіңдегі, кітабымның.
+POSS1SG_V = _m("poss1sg", "м", after=V_ONLY, stem_finals="я")
+# At least three letters of stem: ағым ("a current") is not ақ + ым.
+POSS1SG_C = _m("poss1sg", "Iм", after=C_ONLY, stem_finals=VOICED_ALTERNANTS, stem_min=3)
+POSS1SG_C_ANY = _m("poss1sg", "Iм", after=C_ONLY)
+# After a vowel only on я: nouns end in -аң/-ең (кезең, кезеңде; терең).
+POSS2SG_V = _m("poss2sg", "ң", after=V_ONLY, stem_finals="я")
+POSS2SG_C = _m("poss2sg", "Iң", after=C_ONLY)
+SINGULAR_DATIVE = _m("dat", "A")
+SINGULAR_CASES = tuple(c for c in CASES if c.name != "dat")
+# A bare 2nd person singular keeps this much stem: мүйізің → мүйіз, but оның,
+# менің, сенің, соның stay whole (and so do елің, жерің).
+MIN_STEM_2SG_BARE = 4
 
 # --- verbal morphemes --------------------------------------------------------
 PAST_PERSON = ("", "м", "ң", "K", "ңIз")
@@ -146,7 +183,12 @@ PRESENT_PERSON = ("мIн", "сIң", "мIз", "сIз")
 
 
 def _noun_tails() -> list[tuple[Morpheme, ...]]:
-    """Every ordered choice of plural? + possessive? + case? (at least one)."""
+    """Every ordered choice of plural? + possessive? + case? (at least one).
+
+    The 1st person singular comes in fenced (:func:`_first_singular_chains`);
+    the 2nd person singular chains are in :func:`_second_singular_chains`,
+    which gives the bare ending its longer minimum stem.
+    """
     tails: list[tuple[Morpheme, ...]] = []
     for pl in ((), *((p,) for p in PLURAL)):
         for poss in ((), *((p,) for p in POSSESSIVES)):
@@ -158,7 +200,42 @@ def _noun_tails() -> list[tuple[Morpheme, ...]]:
                 chain = pl + poss + case
                 if chain:
                     tails.append(chain)
+        tails.extend(pl + chain for chain in _first_singular_chains(after_plural=bool(pl)))
     return tails
+
+
+def _singular_cases() -> tuple[tuple[Morpheme, ...], ...]:
+    return ((), (SINGULAR_DATIVE,), *((c,) for c in SINGULAR_CASES))
+
+
+def _first_singular_chains(after_plural: bool) -> list[tuple[Morpheme, ...]]:
+    """1st person singular + case?, fenced straight after a stem (see the docstring)."""
+    chains: list[tuple[Morpheme, ...]] = []
+    for case in _singular_cases():
+        if after_plural:
+            chains.append((POSS1SG_C_ANY, *case))
+            continue
+        chains.append((POSS1SG_V, *case))
+        if case and case[0] is SINGULAR_DATIVE:
+            chains.append((POSS1SG_C_ANY, *case))
+        else:
+            chains.append((POSS1SG_C, *case))
+    return chains
+
+
+def _second_singular_chains() -> list[tuple[tuple[Morpheme, ...], int]]:
+    """(chain, minimum stem) for 2nd person singular + case? on a noun, alone or plural.
+
+    Only the bare ending needs a long stem: оның, менің are not он + ың, мен + ің,
+    but no word ends like еліңде or үйіңнің except through the possessive.
+    """
+    chains: list[tuple[tuple[Morpheme, ...], int]] = []
+    for pl in ((), *((p,) for p in PLURAL)):
+        for poss in (POSS2SG_V, POSS2SG_C):
+            for case in _singular_cases():
+                bare = not pl and not case
+                chains.append((pl + (poss, *case), MIN_STEM_2SG_BARE if bare else 0))
+    return chains
 
 
 def _verb_chains() -> list[tuple[Morpheme, ...]]:
@@ -271,14 +348,21 @@ def build_table() -> dict[str, tuple[Rule, ...]]:
         (_verbal_noun_chains(), 0),
         (_risky_chains(), RISKY_MIN_STEM),
     ]
+    for chain, min_stem in _second_singular_chains():
+        groups.append(([chain], min_stem))
     merged: dict[tuple[str, str, int], set[str]] = {}
     for chains, min_stem in groups:
         for chain, series, stem_class in product(chains, (BACK, FRONT), ALL_CLASSES):
             surface = _realise(chain, series, stem_class)
             if surface is None:
                 continue
-            key = (surface, series, min_stem)
-            merged.setdefault(key, set()).update(_finals_for(stem_class, surface))
+            finals = _finals_for(stem_class, surface)
+            if chain[0].stem_finals is not None:
+                finals = finals & chain[0].stem_finals
+            if not finals:
+                continue
+            key = (surface, series, max(min_stem, chain[0].stem_min))
+            merged.setdefault(key, set()).update(finals)
     table: dict[str, list[Rule]] = {}
     for (surface, series, min_stem), finals in sorted(merged.items()):
         table.setdefault(surface, []).append(Rule(frozenset(finals), series, min_stem))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
@@ -26,9 +27,10 @@ from search.analysis import (
 WORDLIST = Path(__file__).parent / "data" / "kk_wordlist.tsv"
 
 # Measured by benchmarks/stemmers.py on the word list (docs/kazakh-search.md):
-# precision 1.000, recall 0.968. A change to the stemmer must not fall below these.
-MIN_PRECISION = 0.97
-MIN_RECALL = 0.95
+# precision 1.000, recall 0.970 (0.968 before the possessives of every person).
+# A change to the stemmer must not fall below these: no false pair at all.
+MIN_PRECISION = 0.9999
+MIN_RECALL = 0.965
 
 
 def load_wordlist() -> list[tuple[str, str, str, str]]:
@@ -156,6 +158,237 @@ def test_decoys_get_different_stems():
     assert stem_kk("заңгер") != stem_kk("заң")
 
 
+# --- issue 17: possessives of every person, alternation, chains after poss3 -------------
+
+
+@pytest.mark.parametrize(
+    ("form", "lemma"),
+    [
+        # 1st person plural, the commonest in party texts
+        ("партиямыздың", "партия"),
+        ("ұйымымызға", "ұйым"),
+        ("жұмысымызды", "жұмыс"),
+        ("еліміздің", "ел"),
+        ("құқығымыз", "құқық"),
+        # 1st person singular: after б/г/ғ, on я, before the dative -а/-е, after a plural
+        ("жүрегім", "жүрек"),
+        ("жүрегіммен", "жүрек"),
+        ("кітабымның", "кітап"),
+        ("кітабыма", "кітап"),
+        ("жұмысыма", "жұмыс"),
+        ("партиям", "партия"),
+        ("құжаттарым", "құжат"),
+        ("құжаттарымды", "құжат"),
+        # 2nd person singular, polite and plural
+        ("мүйізің", "мүйіз"),
+        ("жүрегіңдегі", "жүрек"),
+        ("кітабыңның", "кітап"),
+        ("еліңде", "ел"),
+        ("үйіңнің", "үй"),
+        ("партияңда", "партия"),
+        ("мектебіңізде", "мектеп"),
+        ("құжаттарың", "құжат"),
+        ("құжаттарыңыз", "құжат"),
+        ("ұйымдарыңызға", "ұйым"),
+        # alternation when a suffix was in between
+        ("жүрегі", "жүрек"),
+        ("құқығы", "құқық"),
+        # similative and locative-adjectival after possessives
+        ("мүйізіндей", "мүйіз"),
+        ("партиясындай", "партия"),
+        ("жүрегіңдей", "жүрек"),
+        ("ұйымымыздағы", "ұйым"),
+        # chains after the 3rd person possessive
+        ("айналымымен", "айналым"),
+        ("хатшысынан", "хатшы"),
+        ("ыдысымен", "ыдыс"),
+        ("шабысына", "шабыс"),
+        ("жұмысының", "жұмыс"),
+        ("мүшесінің", "мүше"),
+        ("облысының", "облыс"),
+        ("қаулысына", "қаулы"),
+        ("кеңесінде", "кеңес"),
+        ("сейсенбісінде", "сейсенбі"),
+        ("тұтқасы", "тұтқа"),
+        ("белсенділері", "белсенді"),
+        # stems that end like a suffix stay whole
+        ("шешімнің", "шешім"),
+        ("ұйымның", "ұйым"),
+        ("айналымы", "айналым"),
+        ("кезеңде", "кезең"),
+        ("хаттамасы", "хаттама"),
+        # 3rd person + accusative that a verb ending spells too (құж-атын?)
+        ("құжатын", "құжат"),
+        ("мақсатын", "мақсат"),
+        ("бюджетін", "бюджет"),
+        ("қоғамын", "қоғам"),
+    ],
+)
+def test_every_person_meets_its_lemma(form, lemma):
+    assert meets(form, lemma)
+    assert meets(lemma, form)
+
+
+@pytest.mark.parametrize(
+    ("form", "keys"),
+    [
+        # one reading where the letter before the stem's vowel tells (no extra key)
+        ("хатшысынан", ("хатшы",)),
+        ("хатшысы", ("хатшы",)),
+        ("мүшесінің", ("мүше",)),
+        ("шабысына", ("шабыс",)),
+        ("жұмысының", ("жұмыс",)),
+        ("табысы", ("табыс",)),
+        # elsewhere both readings stay: облыс-ы / қаулы-сы look alike
+        ("облысы", ("облы", "облыс")),
+        ("қаулысы", ("қаулы", "қаулыс")),
+        ("ыдысымен", ("ыды", "ыдыс")),
+        # the word as written when two short cuts compete (белсен-ді, белсенд-і)
+        ("белсенді", ("белсен", "белсенд", "белсенді")),
+    ],
+)
+def test_chains_after_the_third_person_read_once_where_they_can(form, keys):
+    assert kk_keys(form) == keys
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        # words that merely share a beginning
+        ("ата", "атақ"),  # grandfather / fame
+        ("ел", "елес"),  # country / ghost
+        ("бал", "балық"),  # honey / fish
+        ("жүр", "жүрек"),  # walk / heart
+        # -ым/-ім, -м, -ң that belong to the stem
+        ("шешім", "шешті"),  # decision / (he) untied
+        ("білім", "білді"),  # knowledge / (he) knew
+        ("ұйым", "үй"),  # organisation / house
+        ("ағым", "ақ"),  # current / white
+        ("қалам", "қала"),  # pen / city
+        ("адам", "ада"),
+        ("хаттама", "хатта"),  # minutes / in the letter
+        ("кезең", "кез"),  # period / time
+        ("оның", "он"),  # his / ten
+        ("менің", "мен"),  # my / I
+        # short Russian stems stay out of Kazakh words
+        ("бала", "бал"),  # child / honey
+        ("тарих", "тар"),  # history / narrow
+        ("жоба", "жоб"),
+        ("сана", "сан"),  # consciousness / number
+    ],
+)
+def test_issue_17_decoys_do_not_meet(one, other):
+    assert not meets(one, other)
+    assert not meets(other, one)
+
+
+@pytest.mark.parametrize(
+    ("query", "document"),
+    [
+        ("partiyamyzdyn", "партиямыздың"),
+        ("partiiamyzdyn", "Партия"),
+        ("juregimmen", "жүрек"),
+        ("jüregıñdegı", "жүрегі"),
+        ("jumysymyzdy", "жұмыс"),
+        ("hatshysynan", "хатшы"),
+        ("elimizdin", "ел"),
+    ],
+)
+def test_latin_possessives_meet_cyrillic_documents(query, document):
+    assert meets(query, document)
+
+
+# A second measure beside the word list: full noun paradigms (bare and plural;
+# the five possessives 1sg, 2sg, 2sg polite, 3rd, 1pl; the cases after each),
+# spelt by a small generator written from the grammar, independently of
+# kk_suffixes' templates. The -ым/-ім nouns and the -ыс/-сы look-alikes are in
+# it on purpose. The 1st person singular of a consonant stem without б/г/ғ
+# (елім, шешімім) is fenced out and counts as a miss.
+PARADIGM_LEMMAS = tuple(
+    word
+    for line in (
+        "жүрек кітап құқық тілек салық мектеп",  # б/г/ғ before a vowel
+        "ұйым шешім білім айналым бөлім құрылым келісім мерзім",  # stems in -ым/-ім
+        "жұмыс табыс ыдыс шабыс кіріс тыныс облыс кеңес әдіс өтініш",  # stems in -ыс/-іс…
+        "партия комиссия мүше қала бала хаттама бағдарлама жоба төраға хатшы қаулы",  # …in a vowel
+        "мүйіз құжат адам ауыл өнер форум өкіл қоғам мақсат аудан бюджет кезең",
+        "жол тіл хат заң сот ел үй іс жер күш бас тау",  # one syllable: no voicing
+    )
+    for word in line.split()
+)
+_ONE_SYLLABLE = {"жол", "тіл", "хат", "заң", "сот", "ел", "үй", "іс", "жер", "күш", "бас", "тау"}
+_VOICED = {"п": "б", "к": "г", "қ": "ғ"}
+
+
+def _paradigm(lemma: str) -> set[str]:
+    front = next(ch for ch in reversed(lemma) if ch in "аоұыяәеөүі") in "әеөүі"
+
+    def h(template: str) -> str:
+        pairs = {"A": "ае", "I": "ыі", "G": "ғг", "K": "қк"}
+        return "".join(pairs[ch][front] if ch in pairs else ch for ch in template)
+
+    def kind(stem: str) -> str:
+        last = stem[-1]
+        if last in "аәеоөұүыіяю":
+            return "V"
+        if last in "мнң":
+            return "N"
+        if last in "птқксш":
+            return "T"
+        return "Z" if last in "зж" else "D"  # й у р л: voiced like д
+
+    def cases(stem: str) -> list[str]:
+        k = kind(stem)
+        gen = {"V": "нIң", "N": "нIң", "T": "тIң"}.get(k, "дIң")
+        acc = {"V": "нI", "T": "тI"}.get(k, "дI")
+        dat = "KA" if k == "T" else "GA"
+        loc = "тA" if k == "T" else "дA"
+        abl = {"N": "нAн", "T": "тAн"}.get(k, "дAн")
+        ins = {"Z": "бен", "T": "пен"}.get(k, "мен")
+        return [stem + h(x) for x in (gen, acc, dat, loc, abl, ins, loc + "GI")]
+
+    def join(stem: str, suffix: str, voicing: bool) -> str:
+        if voicing and stem[-1] in _VOICED:
+            return stem[:-1] + _VOICED[stem[-1]] + suffix
+        return stem + suffix
+
+    plural_kind = "V" if lemma[-1] in "йур" else kind(lemma)  # үйлер, таулар, өнерлер
+    plural = lemma + h({"V": "лAр", "T": "тAр"}.get(plural_kind, "дAр"))  # жолдар, адамдар
+    forms = {lemma, plural, *cases(lemma), *cases(plural)}
+    for base, voicing in ((lemma, lemma not in _ONE_SYLLABLE), (plural, False)):
+        vowel = kind(base) == "V"
+        singular = [join(base, h(t if vowel else "I" + t), voicing) for t in ("м", "ң")]
+        plural_persons = [join(base, h(t if vowel else "I" + t), voicing) for t in ("ңIз", "мIз")]
+        third = join(base, h("сI" if vowel else "I"), voicing)
+        for stem in singular:
+            forms |= {stem} | {stem + h(x) for x in ("нIң", "дI", "A", "дA", "нAн", "мен", "дAGI")}
+        for stem in plural_persons:
+            forms |= {stem, *cases(stem)}
+        forms |= {third} | {third + h(x) for x in ("нIң", "н", "нA", "ндA", "нAн", "мен", "ндAй")}
+    return forms
+
+
+def test_generated_paradigms_pair_precision_and_recall():
+    rows = [(form, lemma) for lemma in PARADIGM_LEMMAS for form in sorted(_paradigm(lemma))]
+    assert len(rows) > 4000
+    holders: dict[str, list[int]] = {}
+    for i, (form, _) in enumerate(rows):
+        for key in kk_keys(form):
+            holders.setdefault(key, []).append(i)
+    tp = fp = 0
+    for i, (form, lemma) in enumerate(rows):
+        met = {j for key in kk_keys(form) for j in holders[key] if j > i}
+        same = sum(rows[j][1] == lemma for j in met)
+        tp += same
+        fp += len(met) - same
+    sizes = Counter(lemma for _, lemma in rows).values()
+    fn = sum(n * (n - 1) // 2 for n in sizes) - tp
+    # Measured on 5,664 forms: precision 1.000, recall 0.852 (0.431 with analyser
+    # version 1, before the possessives of every person).
+    assert fp == 0
+    assert tp / (tp + fn) >= 0.84, tp / (tp + fn)
+
+
 # --- Russian ------------------------------------------------------------------------
 
 
@@ -175,6 +408,53 @@ def test_russian_paragraph_meets_russian_query():
 
 def test_russian_stem_lets_russian_and_kazakh_partiya_meet():
     assert meets("партии", "Партия мүшелерінің жиналысы")
+
+
+RUSSIAN_TEXT = "В последние {} изменилось многое, и комиссия рассмотрела это."
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ("окнами", "окно"),
+        ("окнами", "окна"),
+        ("окна", "окно"),
+        ("годами", "год"),
+        ("годами", "года"),
+        ("годов", "год"),
+        ("года", "годом"),
+        ("делами", "дела"),
+        ("делами", "дел"),
+        ("дела", "дел"),
+        ("мира", "мир"),
+        ("миром", "мира"),
+        ("силами", "сила"),
+        ("силами", "сил"),
+        ("видами", "вид"),
+        ("видов", "виды"),
+        ("ходами", "ход"),
+        ("ходах", "ход"),
+    ],
+)
+def test_short_russian_stems_meet_whatever_the_query_knows(query, word):
+    """A one-word query is undetermined, yet a clearly Russian word keeps its short stem."""
+    assert detect_language(query) == "und"
+    assert meets(query, RUSSIAN_TEXT.format(word))
+    assert meets(query, word)  # an undetermined line (a title) too
+
+
+@pytest.mark.parametrize(
+    "word", ["окнами", "окно", "окна", "годами", "года", "дела", "мира", "силы", "вид", "щит"]
+)
+def test_looks_russian(word):
+    assert analysis.looks_russian(word)
+
+
+@pytest.mark.parametrize(
+    "word", ["ата", "бала", "жоба", "сана", "жаза", "ана", "тарих", "ауыл", "жол", "мектеп", "жою"]
+)
+def test_kazakh_words_do_not_look_russian(word):
+    assert not analysis.looks_russian(word)
 
 
 # --- normalisation and tokens -------------------------------------------------------
@@ -325,8 +605,16 @@ def test_suffix_table_is_generated_with_the_expected_chains():
     assert 500 < len(table) < 5000
     for chain in ("лар", "тер", "ның", "тің", "мыздың", "сының", "ындағы", "дағы", "мен", "ғанын"):
         assert chain in table, chain
-    for left_out in ("ым", "ің", "м", "ң", "ар", "май"):
+    for left_out in ("ар", "май", "п"):
         assert left_out not in table, left_out
+    # 1st/2nd person singular are fenced (kk_suffixes docstring): -ым/-ім only
+    # after б/г/ғ, -м and -ң straight after a vowel only on я, a bare -ың/-ің
+    # only on a stem of four letters or more.
+    assert all(rule.finals <= {"б", "г", "ғ"} for rule in table["ым"] + table["ім"])
+    assert all(rule.finals == {"я"} for rule in table["м"] + table["ң"])
+    assert all(rule.min_stem >= 4 for rule in table["ың"] + table["ің"])
+    for chain in ("іммен", "іңдегі", "ыма", "ларым", "деріңіз", "ындай", "ымызға"):
+        assert chain in table, chain
     back, front = table["ға"][0], table["ге"][0]
     assert (back.series, front.series) == (kk_suffixes.BACK, kk_suffixes.FRONT)
     assert "т" not in back.finals and "т" in table["қа"][0].finals

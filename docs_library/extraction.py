@@ -6,15 +6,29 @@ slow document in its result and never raises, so one bad upload cannot jam
 the task queue. Pages of a PDF are separated by form feeds (``\\f``), as
 pdftotext does, so callers can find which page a word is on.
 
+Each file is read in a forked child process with a hard address-space limit
+and a time limit: a PDF whose page inflates to gigabytes, or a parser bug,
+kills the child, not the worker, which only ever receives the text and the
+preview.
+
 No Django settings are needed: limits fall back to defaults.
 """
 
+import faulthandler
+import io
 import logging
 import os
+import pickle
 import re
+import resource
+import select
+import signal
+import struct
 import threading
 import time
 import unicodedata
+import zipfile
+import zlib
 from dataclasses import dataclass
 from itertools import chain
 
@@ -25,12 +39,25 @@ import pytesseract
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
+from lxml import etree
 from odf import teletype
 from odf.namespaces import TEXTNS
 from odf.opendocument import load as load_odf
 from PIL import Image, ImageOps, ImageSequence
 
-from docs_library.validation import KIND_BY_MIME, get_setting, max_image_pixels, sha256_of
+from django.core.exceptions import ImproperlyConfigured
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+
+from docs_library.validation import (
+    DEFAULT_MAX_UNCOMPRESSED_SIZE,
+    KIND_BY_MIME,
+    ZIP_KINDS,
+    _human_size,
+    get_setting,
+    max_image_pixels,
+    sha256_of,
+)
 
 __all__ = [
     "DONE",
@@ -54,6 +81,13 @@ ENCRYPTED = "encrypted"
 
 DEFAULT_MAX_OCR_PAGES = 200
 DEFAULT_TIMEOUT = 300.0
+#: Address space the extraction child may add to what it shares with the worker.
+DEFAULT_MEMORY_LIMIT = 768 * 1024 * 1024
+#: The child gets this long past the time budget (previews, cleaning up)
+#: before it is killed.
+KILL_GRACE_SECONDS = 15.0
+#: Longer texts are cut: no real document has more, and the worker holds the text.
+MAX_TEXT_CHARS = 20_000_000
 OCR_DPI = 300
 #: About A3 at 300 dpi.
 MAX_OCR_PIXELS = 20_000_000
@@ -80,6 +114,10 @@ class ExtractionResult:
     status: str
     error: str = ""
     language: str = ""
+    #: The preview as PNG bytes, when one was asked for and could be drawn.
+    preview: bytes | None = None
+    #: Peak resident memory of the child that read the file, bytes.
+    peak_memory: int | None = None
 
 
 class _Budget:
@@ -100,23 +138,66 @@ class _TimedOut(Exception):
     pass
 
 
-def extract_text(path, mime, *, max_ocr_pages=None, timeout=None, ocr_languages="kaz+rus"):
+def _(message):
+    """gettext where Django is configured; benchmarks and scripts get the English."""
+    try:
+        return gettext(message)
+    except ImproperlyConfigured:
+        return message
+
+
+def _size(size):
+    """A size as the reader's language writes it ("1.2 KB", "768,0 МБ")."""
+    try:
+        return filesizeformat(size)
+    except ImproperlyConfigured:
+        return _human_size(size)
+
+
+def extract_text(
+    path,
+    mime,
+    *,
+    max_ocr_pages=None,
+    timeout=None,
+    ocr_languages="kaz+rus",
+    preview_width=None,
+    memory_limit=None,
+):
     """Extract the text of the file at ``path``, judged to be of type ``mime``.
 
     Uses OCR where there is no text layer, within ``max_ocr_pages`` pages and
     ``timeout`` seconds; a result over either limit keeps the text found so far.
+    With ``preview_width``, the result also carries a PNG preview that wide.
+    Runs in a child process that may use ``memory_limit`` bytes of address
+    space; one that dies or overruns ends as FAILED with the reason.
     """
     if max_ocr_pages is None:
         max_ocr_pages = get_setting("SANDYQ_MAX_OCR_PAGES", DEFAULT_MAX_OCR_PAGES)
     if timeout is None:
         timeout = get_setting("SANDYQ_EXTRACTION_TIMEOUT", DEFAULT_TIMEOUT)
+    if memory_limit is None:
+        memory_limit = get_setting("SANDYQ_EXTRACTION_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    max_unpacked = get_setting("SANDYQ_MAX_UNCOMPRESSED_SIZE", DEFAULT_MAX_UNCOMPRESSED_SIZE)
+    return _in_child(
+        _read_file,
+        (os.fspath(path), mime, max_ocr_pages, timeout, ocr_languages, preview_width, max_unpacked),
+        memory_limit=memory_limit,
+        deadline=timeout + KILL_GRACE_SECONDS,
+    )
+
+
+def _read_file(path, mime, max_ocr_pages, timeout, ocr_languages, preview_width, max_unpacked):
+    """What the child does: the text, then the preview, of one file."""
     budget = _Budget(timeout)
     ocr = _OCR(ocr_languages, max_ocr_pages, budget)
 
     kind = KIND_BY_MIME.get(mime)
     try:
+        if kind in ZIP_KINDS:
+            _check_zip_members(path, max_unpacked)
         if kind == "pdf":
-            result = _extract_pdf(os.fspath(path), ocr, budget)
+            result = _extract_pdf(path, ocr, budget)
         elif kind == "docx":
             result = _finish(_docx_text(path), None)
         elif kind == "odt":
@@ -127,14 +208,223 @@ def extract_text(path, mime, *, max_ocr_pages=None, timeout=None, ocr_languages=
             result = _extract_image(path, ocr)
         else:
             result = ExtractionResult("", None, FAILED, f"Text cannot be extracted from {mime}.")
+    except _Refused as refusal:
+        result = ExtractionResult("", None, FAILED, str(refusal))
+    except MemoryError:
+        raise
     except Exception as error:
         # Parsers of hostile files fail in endless ways; none of them may
         # escape into the task runner.
         logger.warning("Text extraction failed for %s", path, exc_info=True)
         result = ExtractionResult("", None, FAILED, _describe(error, kind, path))
     result.text = _clean_text(result.text)
+    if len(result.text) > MAX_TEXT_CHARS:
+        result.text = result.text[:MAX_TEXT_CHARS]
+        result.error = " ".join(
+            filter(None, [result.error, f"The text was cut at {MAX_TEXT_CHARS} characters."])
+        )
     result.language = detect_language(result.text)
+    if preview_width and result.status != ENCRYPTED:
+        image = render_preview(path, mime, width=preview_width)
+        if image is not None:
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, format="PNG", optimize=True)
+            result.preview = buffer.getvalue()
     return result
+
+
+# The sandbox ----------------------------------------------------------------
+
+
+def _in_child(function, args, *, memory_limit, deadline):
+    """Run ``function(*args)`` in a forked child with a memory and a time limit.
+
+    Fork, not spawn: the child starts at once with the parser libraries
+    loaded (spawning would import them again for every file). Holding the
+    PDFium lock across the fork makes sure no other thread of the worker is
+    inside PDFium, whose state the child inherits.
+    """
+    read_end, write_end = os.pipe()
+    shared = _status("VmRSS")  # counted in the child's peak too, until it writes to them
+    with _pdfium_lock:
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        os.close(read_end)
+        _child(function, args, memory_limit, write_end)
+    os.close(write_end)
+    try:
+        payload, timed_out = _read_until(read_end, time.monotonic() + deadline)
+    except BaseException:  # the worker is being stopped: take the child along
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    if timed_out:
+        os.kill(pid, signal.SIGKILL)
+    _pid, status, usage = os.wait4(pid, 0)
+    peak = usage.ru_maxrss * 1024
+    outcome, value = _unpickle(payload)
+    if outcome == "ok":
+        value.peak_memory = peak
+        return value
+    if timed_out:
+        reason = _(
+            "Text extraction was stopped at the time limit of %(seconds)s s; the file was not read."
+        ) % {"seconds": f"{deadline - KILL_GRACE_SECONDS:g}"}
+    elif outcome == "memory" or (
+        # PDFium aborts when an allocation fails; a crash well below the limit is something else.
+        os.WIFSIGNALED(status) and memory_limit and peak - shared >= memory_limit // 2
+    ):
+        reason = _(
+            "Text extraction was stopped: reading this file needs more memory than the "
+            "limit of %(limit)s. The file may be built to exhaust the server (a "
+            "decompression bomb)."
+        ) % {"limit": _size(memory_limit)}
+    else:
+        reason = _(
+            "Text extraction failed: the program reading this file stopped unexpectedly. "
+            "The file may be damaged."
+        )
+    logger.warning(
+        "Extraction child for %s ended with status %s (%s), peak memory %d MB",
+        args[0],
+        status,
+        outcome,
+        peak >> 20,
+    )
+    return ExtractionResult("", None, FAILED, reason, peak_memory=peak)
+
+
+def _child(function, args, memory_limit, write_end):  # pragma: no cover - runs in the child
+    global _pdfium_lock
+    code = 0
+    try:
+        _pdfium_lock = threading.RLock()  # the worker's other threads are gone
+        faulthandler.disable()  # a PDFium abort is reported by the worker, not dumped here
+        if memory_limit:
+            # Relative to what the child shares with the worker at birth.
+            limit = _status("VmSize") + memory_limit
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            payload = pickle.dumps(("ok", function(*args)))
+        except MemoryError:
+            payload = pickle.dumps(("memory", None))
+        except BaseException:
+            logger.exception("Extraction child failed for %s", args[0])
+            payload = pickle.dumps(("error", None))
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(payload)
+    except BaseException:
+        code = 1
+    finally:
+        # Never return into the worker's code: no atexit, no database cleanup.
+        os._exit(code)
+
+
+def _status(field):
+    """A size from /proc/self/status (VmSize: address space, VmRSS: resident), bytes."""
+    key = field.encode() + b":"
+    with open("/proc/self/status", "rb") as status:
+        for line in status:
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _read_until(fd, deadline):
+    """Everything the child writes, or what came before ``deadline``."""
+    chunks = []
+    poller = select.poll()  # not select(): a busy worker's descriptors may pass 1024
+    poller.register(fd, select.POLLIN | select.POLLHUP)
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return b"".join(chunks), True
+            if not poller.poll(max(1, int(remaining * 1000))):
+                continue
+            chunk = os.read(fd, 1024 * 1024)
+            if not chunk:
+                return b"".join(chunks), False
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _unpickle(payload):
+    try:
+        return pickle.loads(payload)  # noqa: S301 - written by our own child
+    except Exception:
+        return "died", None
+
+
+class _Refused(Exception):
+    """A file that is refused with a reason for editors."""
+
+
+#: Local file header: signature, versions, flags, method, times, CRC, sizes,
+#: then the lengths of the name and the extra field, which the data follows.
+LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+
+
+def _check_zip_members(path, max_total):
+    """Inflate every member as a stream, keeping nothing, and count what comes out.
+
+    The central directory's sizes are claims: zipfile, and so python-docx and
+    odfpy, inflate a member whole and only then cut it at its declared size.
+    A member that yields more than it declares, or members that yield more
+    than ``max_total`` together, are refused before a parser sees them.
+    """
+    total = 0
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as raw:
+        for member in archive.infolist():
+            if member.compress_type == zipfile.ZIP_STORED:
+                produced = member.compress_size
+            elif member.compress_type == zipfile.ZIP_DEFLATED:
+                raw.seek(member.header_offset)
+                header = LOCAL_HEADER.unpack(raw.read(LOCAL_HEADER.size))
+                if header[0] != b"PK\x03\x04":
+                    raise zipfile.BadZipFile(f"Bad local header for {member.filename}")
+                raw.seek(header[-2] + header[-1], os.SEEK_CUR)
+                cap = min(member.file_size, max_total - total)
+                produced = _inflated_size(raw, member.compress_size, cap)
+            else:
+                raise _Refused(
+                    _("Part %(name)s of this document is compressed in a way documents never are.")
+                    % {"name": member.filename}
+                )
+            if produced > member.file_size:
+                raise _Refused(
+                    _(
+                        "Part %(name)s of this document unpacks to more than the %(size)s it "
+                        "declares. It may be a decompression bomb."
+                    )
+                    % {"name": member.filename, "size": _size(member.file_size)}
+                )
+            total += produced
+            if total > max_total:
+                raise _Refused(
+                    _(
+                        "This document unpacks to more than the limit of %(limit)s. "
+                        "It may be a decompression bomb."
+                    )
+                    % {"limit": _size(max_total)}
+                )
+
+
+def _inflated_size(raw, compressed_size, cap):
+    """Bytes the deflate stream at ``raw`` yields, counting no further than ``cap`` + 1."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    produced = 0
+    left = compressed_size
+    while left > 0 and produced <= cap:
+        data = raw.read(min(left, 64 * 1024))
+        if not data:
+            break
+        left -= len(data)
+        while data and produced <= cap:
+            produced += len(inflater.decompress(data, 64 * 1024))
+            data = inflater.unconsumed_tail
+    return produced
 
 
 def _finish(text, page_count):
@@ -386,12 +676,57 @@ ODF_BLOCKS = {(TEXTNS, "p"), (TEXTNS, "h")}
 
 def _odt_text(path):
     """Text of the body, including tables and frames, then of page headers and footers."""
-    document = load_odf(os.fspath(path))
+    document = load_odf(_without_doctypes(os.fspath(path)))
     lines = []
     for root in (document.text, document.masterstyles):
         if root is not None:
             _collect_odf_blocks(root, lines)
     return "\n".join(line for line in lines if line)
+
+
+ODF_XML_PARTS = ("content.xml", "styles.xml", "meta.xml", "settings.xml")
+#: DTDs and entities off, nothing from the network: a DOCTYPE is read past, not obeyed.
+XML_NO_ENTITIES = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+
+
+def _without_doctypes(path):
+    """The ODT itself, or a copy whose XML parts have their DOCTYPE and entity references removed.
+
+    odfpy parses through defusedxml, which refuses a part that declares any
+    entity, and then drops the part, so the document would lose all its text.
+    Read with entities off, the markup and its text are kept; what an entity
+    would have inserted (a file, a URL) is not.
+    """
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        parts = {name: archive.read(name) for name in ODF_XML_PARTS if name in names}
+        if not any(b"<!DOCTYPE" in data for data in parts.values()):
+            return path
+        copy = io.BytesIO()
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as clean:
+            for info in archive.infolist():
+                data = parts.get(info.filename)
+                if data is None:
+                    data = archive.read(info)
+                elif b"<!DOCTYPE" in data:
+                    data = _strip_doctype(data)
+                clean.writestr(info, data)
+    copy.seek(0)
+    return copy
+
+
+def _strip_doctype(data):
+    root = etree.fromstring(data, XML_NO_ENTITIES)
+    for reference in list(root.iter(etree.Entity)):
+        parent = reference.getparent()
+        previous = reference.getprevious()
+        if reference.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + reference.tail
+            else:
+                parent.text = (parent.text or "") + reference.tail
+        parent.remove(reference)
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
 
 
 def _collect_odf_blocks(node, lines):

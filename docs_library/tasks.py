@@ -5,7 +5,6 @@ database queue (``manage.py db_worker``) in production. A failure is recorded
 on the document, never raised into the request that saved it.
 """
 
-import io
 import logging
 import shutil
 import tempfile
@@ -19,10 +18,12 @@ from django.utils import timezone
 
 from wagtail.search import index
 
-from .extraction import extract_text, render_preview
-from .models import ExtractionStatus, LibraryDocument
+from .extraction import extract_text
+from .models import LibraryDocument
 
 logger = logging.getLogger("sandyq.extraction")
+
+PREVIEW_WIDTH = 600
 
 
 @contextmanager
@@ -44,13 +45,9 @@ def local_copy(fieldfile):
 def extract_document(document: LibraryDocument) -> LibraryDocument:
     """Read the text and render the preview of one file, and store both."""
     with local_copy(document.file) as path:
-        result = extract_text(path, document.mime_type)
-        preview = None
-        if result.status != ExtractionStatus.ENCRYPTED:
-            try:
-                preview = render_preview(path, document.mime_type)
-            except Exception:  # a preview is a nicety; the text matters more
-                logger.warning("No preview for document %s", document.pk, exc_info=True)
+        # Text and preview come from a child process: a hostile file can
+        # exhaust its memory, not this worker's.
+        result = extract_text(path, document.mime_type, preview_width=PREVIEW_WIDTH)
 
     document.extracted_text = result.text
     document.page_count = result.page_count
@@ -60,10 +57,8 @@ def extract_document(document: LibraryDocument) -> LibraryDocument:
     document.extracted_at = timezone.now()
     if document.preview:
         document.preview.delete(save=False)
-    if preview is not None:
-        buffer = io.BytesIO()
-        preview.convert("RGB").save(buffer, format="PNG", optimize=True)
-        document.preview.save("preview.png", ContentFile(buffer.getvalue()), save=False)
+    if result.preview is not None:
+        document.preview.save("preview.png", ContentFile(result.preview), save=False)
     LibraryDocument.objects.filter(pk=document.pk).update(
         extracted_text=document.extracted_text,
         page_count=document.page_count,

@@ -23,6 +23,7 @@ from PIL import Image
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
@@ -370,7 +371,9 @@ def validate_upload(fileobj, filename, *, max_size=None):
     clean_name = clean_filename(filename)
 
     declared_size = getattr(fileobj, "size", None)
-    if isinstance(declared_size, int) and declared_size > max_size:
+    if not isinstance(declared_size, int):
+        declared_size = _stream_size(fileobj)
+    if declared_size is not None and declared_size > max_size:
         raise _too_large(declared_size, max_size)
 
     fileobj.seek(0)
@@ -443,15 +446,33 @@ def _read_all(fileobj, max_size):
     return head, size, digest.hexdigest(), utf8
 
 
+def _stream_size(fileobj):
+    """The size of a seekable file without reading it, so a refusal can name it; else None."""
+    try:
+        size = fileobj.seek(0, io.SEEK_END)
+        fileobj.seek(0)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return size if isinstance(size, int) else None
+
+
+def _localised_size(size):
+    """A size in the uploader's language ("11.1 КБ"), as Wagtail's own messages write it."""
+    try:
+        return filesizeformat(size)
+    except ImproperlyConfigured:
+        return _human_size(size)
+
+
 def _too_large(size, max_size, *, at_least=False):
-    if at_least:
+    if at_least:  # an unseekable stream, stopped once past the limit
         message = _("The file is larger than the limit of %(limit)s.")
     else:
         message = _("The file is %(size)s, larger than the limit of %(limit)s.")
     return ValidationError(
         message,
         code="too_large",
-        params={"size": _human_size(size), "limit": _human_size(max_size)},
+        params={"size": _localised_size(size), "limit": _localised_size(max_size)},
     )
 
 
@@ -517,9 +538,12 @@ def _check_type(mime, clean_name):
 def _check_zip(fileobj, size):
     """Refuse DOCX and ODT files that would inflate beyond reason.
 
-    The sizes come from the central directory. They can lie, but Python's
-    zipfile (used by python-docx and odfpy) stops reading a member at its
-    declared size, so the declared total bounds what extraction will inflate.
+    The sizes come from the central directory and can lie: zipfile (and so
+    python-docx and odfpy) inflates a member whole before cutting it at its
+    declared size. Extraction therefore counts what each member really
+    yields, as a stream in its child process, before parsing
+    (``extraction._check_zip_members``); this check only refuses the honest
+    bombs early, while the uploader is still there to be told.
     """
     max_total = get_setting("SANDYQ_MAX_UNCOMPRESSED_SIZE", DEFAULT_MAX_UNCOMPRESSED_SIZE)
     max_ratio = get_setting("SANDYQ_MAX_COMPRESSION_RATIO", DEFAULT_MAX_COMPRESSION_RATIO)

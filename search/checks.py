@@ -7,6 +7,8 @@
 * E002 (SQLite): the change log's triggers must exist, or ``search.columns``
   would not hear of changes; the engine then falls back to reading every
   entry, and this check says why.
+* W003: the index holds far fewer pages than should be searched (emptied or
+  half-written tables, a lost FTS5 index; ``search.integrity``).
 
 They run with ``manage.py check --database default`` and before ``migrate``
 applies anything (E002 waits until no migration is pending).
@@ -69,6 +71,37 @@ def change_log_is_written(app_configs=None, databases=None, **kwargs):
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.database)
+def search_index_is_filled(app_configs=None, databases=None, **kwargs):
+    """The index holds (nearly) every page it should: not emptied, not left half-written."""
+    from django.db import connections
+
+    from .engines import get_engine
+    from .engines.elasticsearch import ElasticsearchEngine
+    from .integrity import measure
+
+    if "default" not in (databases or []) or isinstance(get_engine(), ElasticsearchEngine):
+        return []
+    try:
+        if _migrations_pending(connections["default"]):
+            return []
+        health = measure()
+    except DatabaseError:
+        return []
+    if not health.broken:
+        return []
+    # A warning, not an error: ``migrate`` runs database checks, and a deploy
+    # must not stop on a state that rebuild_search_index repairs afterwards.
+    return [
+        checks.Warning(
+            f"Search answers from a broken index: {health.describe()}, so searches miss "
+            "what is not in it.",
+            hint="Run: manage.py rebuild_search_index",
+            id="search.W003",
+        )
+    ]
 
 
 def _migrations_pending(connection) -> bool:

@@ -33,10 +33,11 @@ from wagtail.models import Page
 from docs_library.access import user_tokens
 from docs_library.models import DocumentLanguage, DocumentPage, DocumentType, LibraryDocument
 from home.models import AnnouncementPage, HomePage, RegionalBranchPage
-from search import analysis, indexing, snippets
+from search import analysis, indexing, integrity, snippets
 from search.engines import get_engine
 from search.engines.base import FACETS, SORTS, EngineRequest, SearchFilters
 from search.engines.database import placeholders
+from search.engines.elasticsearch import ElasticsearchEngine
 from search.models import EntryKind, EntryStatus, SearchEntry
 from search.query import MAX_QUERY_LENGTH, ParsedQuery, parse
 
@@ -142,6 +143,8 @@ class SearchResults:
     facets: list[Facet]
     sort: str
     notices: list[str] = field(default_factory=list)
+    #: The database index holds far fewer pages than it should (``search.integrity``).
+    index_broken: bool = False
 
     @property
     def searched(self) -> bool:
@@ -234,6 +237,8 @@ def search(
     notices = _notices(query, parsed)
 
     engine = get_engine()
+    # Elasticsearch keeps its own index; the database engines read ours.
+    index_broken = not isinstance(engine, ElasticsearchEngine) and integrity.guard() is not None
     request_args = {
         "query": parsed,
         "tokens": tokens_for(user, scope),
@@ -260,6 +265,7 @@ def search(
         facets=_facets(answer.facets, regions, filters, scope),
         sort=sort,
         notices=notices,
+        index_broken=index_broken,
     )
 
 

@@ -80,6 +80,9 @@ def _search(request, scope: str, template: str = "search/search.html"):
                 value.url = _url(params, **{facet.name: "" if value.selected else value.value})
         context.update(
             results=results,
+            # Staff can have it repaired; readers would only be alarmed.
+            index_broken=results.index_broken
+            and request.user.has_perm("wagtailadmin.access_admin"),
             first_number=(results.page.number - 1) * service.PER_PAGE + 1,
             empty_query=not params["q"].strip(),
             query_prefix=_url(params).lstrip("?"),

@@ -256,6 +256,11 @@ else:
 SANDYQ_MAX_UPLOAD_SIZE = int(os.environ.get("SANDYQ_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
 SANDYQ_MAX_OCR_PAGES = int(os.environ.get("SANDYQ_MAX_OCR_PAGES", 200))
 SANDYQ_EXTRACTION_TIMEOUT = int(os.environ.get("SANDYQ_EXTRACTION_TIMEOUT", 300))
+# Address space each extraction child may add to the worker's (RLIMIT_AS): a
+# file that needs more (a decompression bomb) ends as "extraction failed".
+SANDYQ_EXTRACTION_MEMORY_LIMIT = int(
+    os.environ.get("SANDYQ_EXTRACTION_MEMORY_LIMIT", 768 * 1024 * 1024)
+)
 WAGTAILDOCS_MAX_UPLOAD_SIZE = SANDYQ_MAX_UPLOAD_SIZE
 # DOCX/ODT are ZIP files: refuse those that would unpack to too much (zip bombs).
 SANDYQ_MAX_UNCOMPRESSED_SIZE = int(

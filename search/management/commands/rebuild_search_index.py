@@ -5,14 +5,16 @@ and Elasticsearch); this command rebuilds the table the search service reads on
 the database engine. By default it writes only what is missing or was analysed
 by another ``ANALYSER_VERSION``, so running it after every deployment (as
 ``make run`` does) costs nothing when nothing changed; ``--all`` rewrites
-everything. Search keeps answering while it runs.
+everything. Search keeps answering while it runs. It first repairs what
+``search.integrity`` finds broken: entries that lost their text and, on
+SQLite, an FTS5 index that lost its rows (``search.W003``).
 """
 
 from tqdm import tqdm
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search import analysis, indexing
+from search import analysis, indexing, integrity
 
 
 class Command(BaseCommand):
@@ -30,6 +32,19 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=200)
 
     def handle(self, *args, everything=False, check=False, batch_size=200, **options):
+        if check:
+            health = integrity.measure()
+            if health.broken:
+                raise CommandError(f"Search answers from a broken index: {health.describe()}")
+        else:
+            # Entries that lost their text, or an FTS5 index that lost its
+            # rows, count as missing and are written again below.
+            repaired = integrity.repair()
+            if any(repaired.values()):
+                self.stdout.write(
+                    f"Search index repaired: {repaired['dropped']} entries without text "
+                    f"dropped, full-text index refilled from {repaired['refilled']} texts."
+                )
         pairs = indexing.pages_to_index(everything=everything)
         total = sum(queryset.count() for _model, queryset in pairs)
         if check:
@@ -50,6 +65,7 @@ class Command(BaseCommand):
             counts = indexing.rebuild(
                 everything=everything, batch_size=batch_size, progress=bar.update, pairs=pairs
             )
+        integrity.forget()
         self.stdout.write(
             f"Search index: {counts['written']} entries written, {counts['removed']} removed "
             f"(analyser version {analysis.ANALYSER_VERSION})."

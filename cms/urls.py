@@ -7,15 +7,33 @@ from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
-from wagtail.contrib.sitemaps.views import sitemap
 
+from cms.api import urlpatterns as api_urlpatterns
 from docs_library import views as docs_library_views
 from docs_library.admin_access import PageTypesUsageView
 from docs_library.admin_upload import AddDocumentsView
-from docs_library.feeds import LatestDocumentsFeed
+from docs_library.feeds import LatestDocumentsFeed, LatestDocumentsRssFeed
 from home.auth import ThrottledAuthenticationForm
-from home.feeds import AnnouncementsFeed
+from home.feeds import AnnouncementsFeed, AnnouncementsRssFeed
+from home.sitemaps import sitemap
 from home.views import FaviconView, robots_txt
+
+RSS_FEEDS = {LatestDocumentsFeed: LatestDocumentsRssFeed, AnnouncementsFeed: AnnouncementsRssFeed}
+
+
+def feed_paths(route, atom_feed, name):
+    """A feed in Atom at ``route`` (named ``name``) and in RSS 2.0 at ``route`` + rss/
+    (named ``name`` + _rss). Each request gets its own feed object: the feeds keep
+    the request on it, and one shared object would mix up concurrent requests."""
+
+    def view(feed_class):
+        return lambda request, *args, **kwargs: feed_class()(request, *args, **kwargs)
+
+    return [
+        path(route, view(atom_feed), name=name),
+        path(f"{route}rss/", view(RSS_FEEDS[atom_feed]), name=f"{name}_rss"),
+    ]
+
 
 urlpatterns = [
     # Ahead of Wagtail's own view at this address: no document file in public media.
@@ -36,6 +54,8 @@ urlpatterns = [
         name="sandyq_page_types_usage_results",
     ),
     path("admin/", include(wagtailadmin_urls)),
+    # The read API: what each caller may see, as access.py answers (cms/api.py).
+    path("api/v2/", include(api_urlpatterns())),
     # Every stored file goes through docs_library's views, which ask the access policy.
     path(
         "documents/<int:document_id>/<str:document_filename>",
@@ -45,6 +65,7 @@ urlpatterns = [
     path("documents/", include("docs_library.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap-<str:section>.xml", sitemap, name="sitemap_section"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
 ]
@@ -88,13 +109,27 @@ urlpatterns += i18n_patterns(
         ),
         name="password_reset_complete",
     ),
-    path("feeds/documents/", LatestDocumentsFeed(), name="documents_feed"),
-    path("feeds/documents/<int:library_id>/", LatestDocumentsFeed(), name="library_feed"),
-    path("feeds/announcements/", AnnouncementsFeed(), name="announcements_feed"),
-    path(
+    # Each feed in Atom at its address and in RSS 2.0 at the same address + rss/.
+    *feed_paths("feeds/documents/", LatestDocumentsFeed, "documents_feed"),
+    *feed_paths("feeds/documents/<int:library_id>/", LatestDocumentsFeed, "library_feed"),
+    *feed_paths(
+        "feeds/documents/organisation/<int:organisation_id>/",
+        LatestDocumentsFeed,
+        "organisation_documents_feed",
+    ),
+    *feed_paths(
+        "feeds/documents/type/<str:document_type>/", LatestDocumentsFeed, "document_type_feed"
+    ),
+    *feed_paths(
+        "feeds/documents/organisation/<int:organisation_id>/type/<str:document_type>/",
+        LatestDocumentsFeed,
+        "organisation_document_type_feed",
+    ),
+    *feed_paths("feeds/announcements/", AnnouncementsFeed, "announcements_feed"),
+    *feed_paths(
         "feeds/announcements/<int:organisation_id>/",
-        AnnouncementsFeed(),
-        name="organisation_announcements_feed",
+        AnnouncementsFeed,
+        "organisation_announcements_feed",
     ),
     path("", include("search.urls")),
     path("circulars/", include("docs_library.circular_urls")),
@@ -106,3 +141,6 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+
+# In the language of the address, with the search box and a way back (home/views.py).
+handler404 = "home.views.page_not_found"

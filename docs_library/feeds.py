@@ -1,41 +1,106 @@
-"""An Atom feed of the newest public records, for the whole party or one library.
+"""Feeds of the newest public records, in Atom and RSS 2.0, in the language of
+their address: for the whole party, one library, one organisation (with
+everything below it) or one document type (optionally within one organisation).
 
 Feed readers do not sign in, so the feed shows what an anonymous visitor may
 open, asked of the access policy like every other channel.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from wagtail.models import Page
+
+from home.models import OrganisationPage
 
 from .access import viewable
-from .models import DocumentLibraryPage, DocumentPage
+from .models import DocumentLibraryPage, DocumentPage, DocumentType
 
 FEED_LENGTH = 30
 
 
+@dataclass
+class Scope:
+    """What a documents feed covers; nothing set is the whole party."""
+
+    library: DocumentLibraryPage | None = None
+    organisation: OrganisationPage | None = None
+    document_type: str = ""
+
+    @property
+    def type_label(self) -> str:
+        return str(DocumentType(self.document_type).label) if self.document_type else ""
+
+
 class LatestDocumentsFeed(Feed):
     feed_type = Atom1Feed
-    subtitle = _("The newest public documents")
 
-    def get_object(self, request, library_id=None):
+    def get_object(self, request, library_id=None, organisation_id=None, document_type=None):
         self.request = request
-        if library_id is None:
-            return None
-        return get_object_or_404(DocumentLibraryPage.objects.live(), pk=library_id)
+        scope = Scope()
+        if library_id is not None:
+            scope.library = get_object_or_404(
+                DocumentLibraryPage.objects.live().public(), pk=library_id
+            )
+        if organisation_id is not None:
+            page = get_object_or_404(Page.objects.live().public(), pk=organisation_id).specific
+            if not isinstance(page, OrganisationPage):
+                raise Http404
+            scope.organisation = page
+        if document_type is not None:
+            if document_type not in DocumentType.values:
+                raise Http404
+            scope.document_type = document_type
+        return scope
 
-    def title(self, library):
-        return library.title if library else _("Sandyq: latest documents")
+    def title(self, scope):
+        if scope.library is not None:
+            return scope.library.title
+        if scope.organisation is not None and scope.document_type:
+            return _("%(organisation)s: documents of type “%(type)s”") % {
+                "organisation": scope.organisation.display_name,
+                "type": scope.type_label,
+            }
+        if scope.organisation is not None:
+            return _("%(organisation)s: documents") % {
+                "organisation": scope.organisation.display_name
+            }
+        if scope.document_type:
+            return _("Sandyq: documents of type “%(type)s”") % {"type": scope.type_label}
+        return _("Sandyq: latest documents")
 
-    def link(self, library):
-        return library.get_url(self.request) if library else "/"
+    def subtitle(self, scope):
+        return _("The newest public documents")
 
-    def items(self, library):
+    description = subtitle  # RSS asks for a description where Atom has a subtitle
+
+    def link(self, scope):
+        if scope.library is not None:
+            return scope.library.get_url(self.request)
+        if scope.document_type:
+            query = {"type": scope.document_type}
+            if scope.organisation is not None:
+                query["organisation"] = scope.organisation.pk
+            return f"{reverse('search:public')}?{urlencode(query)}"
+        if scope.organisation is not None:
+            return scope.organisation.get_url(self.request)
+        return "/"
+
+    def items(self, scope):
         records = DocumentPage.objects.live().current()  # archived records are not news
-        if library is not None:
-            records = records.descendant_of(library)
+        for page in (scope.library, scope.organisation):
+            if page is not None:
+                records = records.descendant_of(page)
+        if scope.document_type:
+            records = records.filter(document_type=scope.document_type)
         records = viewable(AnonymousUser(), records)
         return records.order_by("-document_date", "-pk")[:FEED_LENGTH]
 
@@ -50,3 +115,13 @@ class LatestDocumentsFeed(Feed):
 
     def item_pubdate(self, item):
         return item.first_published_at
+
+    def item_updateddate(self, item):
+        return item.last_published_at
+
+    def item_categories(self, item):
+        return [DocumentType(item.document_type).label]
+
+
+class LatestDocumentsRssFeed(LatestDocumentsFeed):
+    feed_type = Rss201rev2Feed

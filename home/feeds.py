@@ -1,4 +1,4 @@
-"""An Atom feed of the newest announcements, for the whole party or one organisation
+"""Atom and RSS 2.0 feeds of the newest announcements, for the whole party or one organisation
 and everything below it, in the language of its address (/kk/, /ru/, /en/).
 
 Each translation group appears once, in the feed's language where it has one, as on
@@ -8,7 +8,7 @@ the organisation pages; only published announcements outside any view restrictio
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
 from wagtail.models import Page, Site
@@ -39,6 +39,8 @@ class AnnouncementsFeed(Feed):
     def subtitle(self, organisation):
         return _("The newest announcements")
 
+    description = subtitle  # RSS asks for a description where Atom has a subtitle
+
     def link(self, organisation):
         return organisation.get_url(self.request) if organisation else "/"
 
@@ -65,3 +67,7 @@ class AnnouncementsFeed(Feed):
 
     def item_updateddate(self, item):
         return item.last_published_at
+
+
+class AnnouncementsRssFeed(AnnouncementsFeed):
+    feed_type = Rss201rev2Feed

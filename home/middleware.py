@@ -1,7 +1,7 @@
 from django.middleware.locale import LocaleMiddleware
 
 # URLs that live outside the language prefixes (see cms/urls.py).
-UNPREFIXED = ("/admin/", "/documents/", "/i18n/", "/sitemap.xml", "/static/", "/media/")
+UNPREFIXED = ("/admin/", "/api/", "/documents/", "/i18n/", "/sitemap.xml", "/static/", "/media/")
 
 
 class SandyqLocaleMiddleware(LocaleMiddleware):

@@ -12,12 +12,14 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import translation
 
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
 from docs_library.models import DocumentPage
 from home import roles
 from tests.docs_library import samples
 from tests.factories import (
+    AnnouncementFactory,
+    AnnouncementIndexFactory,
     DistrictFactory,
     LibraryFactory,
     PrimaryFactory,
@@ -163,11 +165,23 @@ class LeakMatrix(TestCase):
             self.check_text_channel(f"organisation {page.pk}", "site", lambda p=page: p.url)
 
     def test_feeds(self):
-        with translation.override("kk"):
-            whole = reverse("documents_feed")
-            one = reverse("library_feed", args=[self.library.pk])
-        self.check_text_channel("feed", "public", lambda: whole)
-        self.check_text_channel("library feed", "public", lambda: one)
+        """Every documents feed, in Atom and RSS 2.0: the whole party, the library, its
+        organisation and the region above it, the records' type, and type within both."""
+        kind = self.records["public"].document_type
+        feeds = [
+            ("feed", "documents_feed", []),
+            ("library feed", "library_feed", [self.library.pk]),
+            ("organisation feed", "organisation_documents_feed", [self.primary.pk]),
+            ("region feed", "organisation_documents_feed", [self.region.pk]),
+            ("type feed", "document_type_feed", [kind]),
+            ("organisation type feed", "organisation_document_type_feed", [self.primary.pk, kind]),
+            ("region type feed", "organisation_document_type_feed", [self.region.pk, kind]),
+        ]
+        for channel, name, args in feeds:
+            for suffix, language in (("", "kk"), ("_rss", "ru")):
+                with translation.override(language):
+                    url = reverse(name + suffix, args=args)
+                self.check_text_channel(f"{channel}{suffix}", "public", lambda u=url: u)
 
     def test_sitemap(self):
         """Whoever asks, the sitemap lists what a signed-out visitor may read:
@@ -227,6 +241,61 @@ class LeakMatrix(TestCase):
         other.add_child(instance=editing)
         url = reverse("wagtailadmin_pages:edit", args=[editing.pk])
         self.check_text_channel("edit form", "admin", lambda: url)
+
+
+class AnnouncementFeedLeaks(TestCase):
+    """The announcements feeds, Atom and RSS, as rows of the matrix ("public" kind).
+
+    Announcements have no access level: a published one outside any view
+    restriction is public, one behind a sign-in restriction is for members, an
+    unpublished one is a draft. Feeds speak to anonymous readers, so whoever asks
+    sees the public one only.
+    """
+
+    LEVELS = ["public", "members", "draft"]
+
+    @classmethod
+    def setUpTestData(cls):
+        home = central_office()
+        cls.region = RegionFactory(parent=home, title="Қарағанды облысы")
+        cls.primary = PrimaryFactory(
+            parent=DistrictFactory(parent=cls.region, title="Абай ауданы"), title="«Бірлік» БПҰ"
+        )
+        news = AnnouncementIndexFactory(parent=cls.primary, title="Жаңалықтар")
+        closed = AnnouncementIndexFactory(parent=cls.primary, title="Мүшелерге", slug="members")
+        PageViewRestriction.objects.create(page=closed, restriction_type=PageViewRestriction.LOGIN)
+        AnnouncementFactory(parent=news, title=f"Жиналыс {token('public')}")
+        AnnouncementFactory(parent=closed, title=f"Жиналыс {token('members')}")
+        AnnouncementFactory(parent=news, title=f"Жиналыс {token('draft')}", live=False)
+        User = get_user_model()
+        cls.users = {"anonymous": None}
+        for name in USERS[1:]:
+            cls.users[name] = User.objects.create_user(
+                name, f"{name}@example.kz", "pass", is_superuser=name == "superuser"
+            )
+        roles.grant(roles.READER, cls.users["primary_member"], cls.primary)
+        roles.grant(roles.EDITOR, cls.users["region_editor"], cls.region)
+
+    def test_announcement_feeds(self):
+        feeds = [
+            ("announcements feed", "announcements_feed", []),
+            ("region announcements feed", "organisation_announcements_feed", [self.region.pk]),
+            ("primary announcements feed", "organisation_announcements_feed", [self.primary.pk]),
+        ]
+        for channel, name, args in feeds:
+            for suffix, language in (("", "kk"), ("_rss", "ru"), ("_rss", "en")):
+                with translation.override(language):
+                    url = reverse(name + suffix, args=args)
+                for user in USERS:
+                    self.client.logout()
+                    if self.users[user] is not None:
+                        self.client.force_login(self.users[user])
+                    response = self.client.get(url)
+                    self.assertEqual(response.status_code, 200, url)
+                    for level in self.LEVELS:
+                        with self.subTest(channel=f"{channel}{suffix}", user=user, level=level):
+                            shown = token(level) in response.content.decode()
+                            self.assertEqual(shown, user in expected("public", level), url)
 
 
 class LeakAfterChanges(TestCase):

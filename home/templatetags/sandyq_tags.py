@@ -2,6 +2,7 @@ from django import template
 from django.conf import settings
 from django.urls import reverse, translate_url
 from django.utils import translation
+from django.utils.encoding import uri_to_iri
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -65,48 +66,94 @@ def central_sections(context):
     return request._sandyq_central_sections
 
 
+FEED_TYPES = (("", "application/atom+xml"), ("_rss", "application/rss+xml"))
+
+
+def _feed(title, name, *args):
+    """A feed in both its formats: Atom at ``name``, RSS 2.0 at ``name``_rss."""
+    return [
+        {"title": title, "url": reverse(name + suffix, args=args), "type": content_type}
+        for suffix, content_type in FEED_TYPES
+    ]
+
+
 def _announcements_feed(organisation):
     if organisation.depth <= 2:  # the central office: the whole party
-        return _("Sandyq: latest announcements"), reverse("announcements_feed")
-    return (
+        return _feed(_("Sandyq: latest announcements"), "announcements_feed")
+    return _feed(
         _("%(organisation)s: announcements") % {"organisation": organisation.display_name},
-        reverse("organisation_announcements_feed", args=[organisation.pk]),
+        "organisation_announcements_feed",
+        organisation.pk,
+    )
+
+
+def _documents_feed(organisation):
+    if organisation.depth <= 2:
+        return _feed(_("Sandyq: latest documents"), "documents_feed")
+    return _feed(
+        _("%(organisation)s: documents") % {"organisation": organisation.display_name},
+        "organisation_documents_feed",
+        organisation.pk,
     )
 
 
 def _library_feed(library):
-    return (
-        _("%(library)s: documents") % {"library": library.title},
-        reverse("library_feed", args=[library.pk]),
+    return _feed(
+        _("%(library)s: documents") % {"library": library.title}, "library_feed", library.pk
+    )
+
+
+def _document_type_feed(record):
+    """The feed of the record's type, in its organisation (the party's for the central office)."""
+    kind = {"type": record.get_document_type_display()}
+    organisation = record.organisation
+    if organisation is None or organisation.depth <= 2:
+        return _feed(
+            _("Sandyq: documents of type “%(type)s”") % kind,
+            "document_type_feed",
+            record.document_type,
+        )
+    organisation = organisation.specific_deferred
+    return _feed(
+        _("%(organisation)s: documents of type “%(type)s”")
+        % {"organisation": getattr(organisation, "display_name", organisation.title), **kind},
+        "organisation_document_type_feed",
+        organisation.pk,
+        record.document_type,
     )
 
 
 @register.inclusion_tag("includes/feed_links.html", takes_context=True)
 def feed_links(context):
-    """The feeds that carry what this page lists, as <link rel="alternate">.
+    """The feeds that carry what this page lists, as <link rel="alternate">, each in
+    Atom and RSS 2.0; a view that is not a page (search, sign-in, errors) announces
+    the party's feeds.
 
     Libraries and records are told apart by their model's label: the page apps
     do not import docs_library.
     """
     page = context.get("page")
     feeds = []
-    if page is not None:
+    if page is None:
+        feeds += _feed(_("Sandyq: latest announcements"), "announcements_feed")
+        feeds += _feed(_("Sandyq: latest documents"), "documents_feed")
+    else:
         page_class = page.specific_class or type(page)
         label = page_class._meta.label_lower
         if issubclass(page_class, OrganisationPage):
-            feeds.append(_announcements_feed(page.specific))
-            if page.depth <= 2:
-                feeds.append((_("Sandyq: latest documents"), reverse("documents_feed")))
+            feeds += _announcements_feed(page.specific)
+            feeds += _documents_feed(page.specific)
         elif issubclass(page_class, AnnouncementIndexPage):
-            feeds.append(_announcements_feed(page.get_parent().specific))
+            feeds += _announcements_feed(page.get_parent().specific)
         elif issubclass(page_class, AnnouncementPage):
             organisation = page.specific.organisation()
             if organisation is not None:
-                feeds.append(_announcements_feed(organisation))
+                feeds += _announcements_feed(organisation)
         elif label == "docs_library.documentlibrarypage":
-            feeds.append(_library_feed(page))
+            feeds += _library_feed(page)
         elif label == "docs_library.documentpage":
-            feeds.append(_library_feed(page.get_parent()))
+            feeds += _library_feed(page.get_parent())
+            feeds += _document_type_feed(page.specific)
     return {"feeds": feeds}
 
 
@@ -140,3 +187,33 @@ def running_date(value):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+# OpenGraph names a language with its country, from the locales it knows.
+OPENGRAPH_LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_US"}
+
+
+@register.inclusion_tag("includes/opengraph.html", takes_context=True)
+def opengraph(context, page, title, description=""):
+    """The page's meta description and OpenGraph card: its title, its summary, its
+    address in the reader's language and that language. No image: a card may name
+    only this site's files, and a record's preview is not public everywhere."""
+    current = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return {
+        "request": context.get("request"),
+        "page": page,
+        "title": title,
+        "description": " ".join(str(description).split()),
+        "locale": OPENGRAPH_LOCALES.get(current, OPENGRAPH_LOCALES["kk"]),
+        "alternate_locales": [
+            locale for language, locale in OPENGRAPH_LOCALES.items() if language != current
+        ],
+    }
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url):
+    """``url`` with this site's scheme and host, for what is printed on paper: an IRI,
+    so that Kazakh and Russian letters read as letters, not %-escapes."""
+    request = context.get("request")
+    return uri_to_iri(request.build_absolute_uri(url)) if request else url

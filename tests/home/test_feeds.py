@@ -1,4 +1,4 @@
-"""The announcements feeds, read with a real XML parser, and the pages that announce them."""
+"""The feeds (Atom and RSS 2.0), read with a real XML parser, and the pages that announce them."""
 
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -6,10 +6,11 @@ from html.parser import HTMLParser
 import pytest
 
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from wagtail.models import PageViewRestriction
 
+from docs_library.models import DocumentPage
 from tests.factories import (
     AnnouncementFactory,
     AnnouncementIndexFactory,
@@ -109,32 +110,163 @@ class AlternateLinks(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "link" and attrs.get("rel") == "alternate":
-            assert attrs["type"] == "application/atom+xml" and attrs["title"]
-            self.feeds.append(attrs["href"])
+            assert attrs["type"] in FEED_TYPES.values() and attrs["title"]
+            self.feeds.append((attrs["type"], attrs["href"]))
 
 
-def announced_feeds(client, page):
-    with translation.override("kk"):
-        url = page.get_url()
+FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
+
+
+def announced_feeds(client, page_or_url):
+    """The Atom feeds a page announces, each checked to have its RSS twin beside it."""
+    if isinstance(page_or_url, str):
+        url = page_or_url
+    else:
+        with translation.override("kk"):
+            url = page_or_url.get_url()
     parser = AlternateLinks()
     parser.feed(client.get(url).content.decode())
-    return parser.feeds
+    atom_feeds = [href for kind, href in parser.feeds if kind == FEED_TYPES["atom"]]
+    rss_feeds = [href for kind, href in parser.feeds if kind == FEED_TYPES["rss"]]
+    assert rss_feeds == [f"{href}rss/" for href in atom_feeds]
+    return atom_feeds
 
 
 def test_pages_announce_the_feeds_of_what_they_list(client, tree, news):
     library = LibraryFactory(parent=tree["region"], title="Облыс құжаттары")
-    record = DocumentPageFactory(parent=library, title="Ашық шешім")
+    record = DocumentPageFactory(parent=library, title="Ашық шешім", document_type="minutes")
     region_feed = feed_url("organisation_announcements_feed", "kk", tree["region"].pk)
+    region_documents = feed_url("organisation_documents_feed", "kk", tree["region"].pk)
     library_feed = feed_url("library_feed", "kk", library.pk)
-    assert announced_feeds(client, tree["home"]) == [
-        feed_url("announcements_feed", "kk"),
-        feed_url("documents_feed", "kk"),
-    ]
-    assert announced_feeds(client, tree["region"]) == [region_feed]
+    minutes_feed = feed_url("organisation_document_type_feed", "kk", tree["region"].pk, "minutes")
+    party = [feed_url("announcements_feed", "kk"), feed_url("documents_feed", "kk")]
+    assert announced_feeds(client, tree["home"]) == party
+    assert announced_feeds(client, tree["region"]) == [region_feed, region_documents]
     assert announced_feeds(client, news["index"]) == [region_feed]
     assert announced_feeds(client, news["original"]) == [region_feed]
     assert announced_feeds(client, library) == [library_feed]
-    assert announced_feeds(client, record) == [library_feed]
+    assert announced_feeds(client, record) == [library_feed, minutes_feed]
+    assert announced_feeds(client, "/kk/search/") == party  # a view that is not a page
     assert record.title in entry_titles(atom(client, library_feed))
+    assert record.title in entry_titles(atom(client, minutes_feed))
     for url in announced_feeds(client, tree["home"]):
         atom(client, url)
+        rss(client, f"{url}rss/")
+
+
+# --- RSS 2.0, and the documents feeds per organisation and per type ----------------
+
+
+def rss(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    root = ET.fromstring(response.content)  # noqa: S314 (our own feed)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    for required in ("title", "link", "description"):
+        assert channel.findtext(required), required
+    for item in channel.iter("item"):
+        assert item.findtext("title") and item.findtext("link").startswith("http://testserver/")
+    return channel
+
+
+def item_titles(channel):
+    return [item.findtext("title") for item in channel.iter("item")]
+
+
+@pytest.fixture
+def records(tree):
+    region_library = LibraryFactory(parent=tree["region"], title="Облыс құжаттары")
+    district_library = LibraryFactory(parent=tree["district"], title="Аудан құжаттары")
+    elsewhere = LibraryFactory(parent=RegionFactory(parent=tree["home"]), title="Басқа облыс")
+    made = {
+        "decision": DocumentPageFactory(parent=region_library, title="Облыс шешімі"),
+        "minutes": DocumentPageFactory(
+            parent=district_library, title="Аудан хаттамасы", document_type="minutes"
+        ),
+        "elsewhere": DocumentPageFactory(parent=elsewhere, title="Басқа облыс шешімі"),
+        "members": DocumentPageFactory(
+            parent=district_library, title="Мүшелерге", access_level="members"
+        ),
+        "organisation": DocumentPageFactory(
+            parent=district_library, title="Ұйымға", access_level="organisation"
+        ),
+        "restricted": DocumentPageFactory(
+            parent=district_library, title="Шектеулі", access_level="restricted"
+        ),
+        "draft": DocumentPageFactory(parent=district_library, title="Жоба", live=False),
+        "archived": DocumentPageFactory(parent=district_library, title="Мұрағаттағы"),
+    }
+    DocumentPage.objects.filter(pk=made["archived"].pk).update(archived_at=timezone.now())
+    return made
+
+
+NOT_PUBLIC_OR_CURRENT = ("members", "organisation", "restricted", "draft", "archived")
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+@pytest.mark.parametrize(
+    "name, args, shown",
+    [
+        ("documents_feed", [], {"decision", "minutes", "elsewhere"}),
+        ("organisation_documents_feed", ["region"], {"decision", "minutes"}),
+        ("organisation_documents_feed", ["district"], {"minutes"}),
+        ("document_type_feed", ["minutes"], {"minutes"}),
+        ("document_type_feed", ["decision"], {"decision", "elsewhere"}),
+        ("organisation_document_type_feed", ["region", "decision"], {"decision"}),
+        ("organisation_document_type_feed", ["district", "decision"], set()),
+    ],
+)
+def test_documents_feeds_in_atom_and_rss_have_public_current_records_only(
+    client, tree, records, language, name, args, shown
+):
+    args = [tree[arg].pk if arg in tree else arg for arg in args]
+    url = feed_url(name, language, *args)
+    atom_titles = entry_titles(atom(client, url))
+    channel = rss(client, feed_url(f"{name}_rss", language, *args))
+    assert item_titles(channel) == atom_titles
+    assert set(atom_titles) == {records[key].title for key in shown}
+    assert not set(atom_titles) & {records[key].title for key in NOT_PUBLIC_OR_CURRENT}
+    assert channel.findtext("language") == language
+    links = [item.findtext("link") for item in channel.iter("item")]
+    assert all(link.startswith(f"http://testserver/{language}/") for link in links)
+
+
+def test_feed_titles_are_in_the_readers_language(client, tree, records):
+    with translation.override("ru"):
+        title = rss(
+            client,
+            feed_url("organisation_document_type_feed_rss", "ru", tree["region"].pk, "minutes"),
+        ).findtext("title")
+    assert title == "Карагандинская область: документы типа «Протокол»"
+
+
+@pytest.mark.parametrize("language, shown", [("kk", "original"), ("ru", "translated")])
+def test_announcements_feeds_in_rss_match_the_atom_ones(client, tree, news, language, shown):
+    for name, args in [
+        ("announcements_feed", []),
+        ("organisation_announcements_feed", [tree["region"].pk]),
+    ]:
+        atom_titles = entry_titles(atom(client, feed_url(name, language, *args)))
+        channel = rss(client, feed_url(f"{name}_rss", language, *args))
+        assert item_titles(channel) == atom_titles
+        assert news[shown].title in atom_titles
+        for hidden in ("draft", "hidden"):
+            assert news[hidden].title not in atom_titles
+
+
+def test_feeds_of_what_is_not_there_or_not_public_are_404(client, tree, records):
+    PageViewRestriction.objects.create(
+        page=tree["district"], restriction_type=PageViewRestriction.LOGIN
+    )
+    library = records["decision"].get_parent()
+    for name, args in [
+        ("document_type_feed", ["no-such-type"]),
+        ("organisation_documents_feed", [library.pk]),  # a library is not an organisation
+        ("organisation_documents_feed", [tree["district"].pk]),  # closed to the public
+        ("organisation_announcements_feed_rss", [tree["district"].pk]),
+        ("organisation_documents_feed", [999_999]),
+        ("organisation_document_type_feed_rss", [tree["region"].pk, "nothing"]),
+    ]:
+        assert client.get(feed_url(name, "kk", *args)).status_code == 404, (name, args)

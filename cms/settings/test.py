@@ -26,6 +26,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory, so that tests with several threads wait
     # for SQLite's write lock the way the real site does instead of failing.
     DATABASES["default"]["TEST"] = {"NAME": str(_FILES / "test.sqlite3")}  # noqa: F405
+elif os.environ.get("SANDYQ_TEST_DATABASE"):
+    # Two PostgreSQL runs on one server must not share (and drop) one test database.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["SANDYQ_TEST_DATABASE"]}  # noqa: F405
 WAGTAILSEARCH_BACKENDS = {  # noqa: F405
     "default": {"BACKEND": "wagtail.search.backends.database", "AUTO_UPDATE": True}
 }

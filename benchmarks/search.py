@@ -25,7 +25,10 @@ queries:
 
 * raw floor: the full-text engine alone over the same rows and the same keys,
   top 10 by its own score (FTS5 ``MATCH … ORDER BY bm25 LIMIT 10`` or the GIN
-  ``@@ … ORDER BY ts_rank LIMIT 10``), no access, no facets;
+  ``@@ … ORDER BY ts_rank LIMIT 10``), no access, no facets; on PostgreSQL
+  twice: as the planner chooses, and with sequential scans priced out
+  (``SET enable_seqscan = off`` around that timing only), the index-forced
+  floor the statement should stand beside;
 * engine: Sandyq's database engine, access filter and facet counts included
   (on SQLite FTS5 and the arrays of ``search.columns``; on PostgreSQL one
   statement), for a staff user with grants;
@@ -33,6 +36,17 @@ queries:
   pages, links and snippets;
 * stock Wagtail: ``Page.objects.live().search(q)[:10]`` on Wagtail's database
   backend over the same pages.
+
+The query set never holds a word in more than a tenth of the documents, so a
+heavy-word tier follows: ``HEAVY_WORDS`` (the party's name, in nearly every
+document, and others in half of them or more), each timed the same way by
+every system, one row per word.
+
+On PostgreSQL the corpus is analysed (``ANALYZE``, and the GIN index's
+pending list merged) before anything is timed, as autovacuum would have done
+on a real server; without statistics the planner's figures say nothing. The
+machine's load average (``os.getloadavg``) is printed before and after the
+timings: on a shared machine it says how far to trust them.
 
 The plans of the engine's statements are printed (``EXPLAIN QUERY PLAN`` /
 ``EXPLAIN ANALYZE``) so one can see the full-text index choose the candidates.
@@ -59,6 +73,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# Words in most documents, timed apart from the query set above: the party's
+# name (in every real record), its name's other half and a region's name.
+HEAVY_WORDS = ("партия", "отан", "алматы", "облысы")
 ACCESS_MIX = [("public", 40), ("members", 20), ("organisation", 35), ("restricted", 5)]
 TYPES = ["circular", "decision", "resolution", "minutes", "order", "report", "other"]
 TARGET_CHARS = 3000
@@ -435,6 +452,29 @@ def pick_queries(args, maker: TextMaker) -> list[str]:
 # --- measuring --------------------------------------------------------------------------
 
 
+def analyse() -> None:
+    """Fresh planner statistics after loading, as autovacuum would leave them.
+
+    New GIN entries wait in the index's pending list, which the planner prices
+    as a full read; autovacuum merges it on a real server. Nothing is done on
+    SQLite: its engine's plans do not depend on statistics.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('search_text_vector'::regclass)")
+        cursor.execute("ANALYZE")
+    print(f"ANALYZE after loading: {time.monotonic() - started:.1f} s", flush=True)
+
+
+def load() -> str:
+    """The machine's load average over 1, 5 and 15 minutes."""
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -536,6 +576,7 @@ def run(args):
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)  # a corpus made by older code gains new columns
+    analyse()
     queries = meta["queries"][: args.queries]
     user = staff_user()
     engine = get_engine()
@@ -562,6 +603,15 @@ def run(args):
             cursor.execute(floor_sql, params)
             return cursor.fetchall()
 
+    def forced_floor(query):
+        # The same statement with sequential scans priced out: the GIN path.
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            try:
+                return floor(query)
+            finally:
+                cursor.execute("RESET enable_seqscan")
+
     def engine_only(query):
         return engine.search(engine_request(query))
 
@@ -587,20 +637,35 @@ def run(args):
         f"matches visible to the staff user per query: median {statistics.median(hits):.0f}, "
         f"max {max(hits)}; median of {args.passes} passes each after a warm-up"
     )
-    print("\n| system | p50 ms | p95 ms | p50 / floor | p95 / floor |\n|---|---|---|---|---|")
+    postgres = connection.vendor == "postgresql"
+    systems = {"floor": floor, "engine": engine_only, "service": full_service}
+    if postgres:
+        systems = {"floor": floor, "forced": forced_floor, **systems}
+    load_before = load()
+    timings = measure_together(systems, queries, args.passes)
+    print(f"load average (1 / 5 / 15 min): before {load_before}, after {load()}")
+    header = "| system | p50 ms | p95 ms | p50 / floor | p95 / floor |"
+    if postgres:
+        header += " p50 / forced floor | p95 / forced floor |"
+    print(f"\n{header}\n|{'---|' * (header.count('|') - 1)}")
+    forced = timings.get("forced")
 
-    def row(label, timings, base):
-        p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
-        b50, b95 = percentile(base, 0.5), percentile(base, 0.95)
-        print(f"| {label} | {p50:.2f} | {p95:.2f} | {p50 / b50:.1f}× | {p95 / b95:.1f}× |")
+    def row(label, times, base):
+        p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+        line = f"| {label} | {p50:.2f} | {p95:.2f} |"
+        for floor_times in (base, forced if base is timings["floor"] else None):
+            if floor_times is not None:
+                b50, b95 = percentile(floor_times, 0.5), percentile(floor_times, 0.95)
+                line += f" {p50 / b50:.1f}× | {p95 / b95:.1f}× |"
+        print(line)
 
-    timings = measure_together(
-        {"floor": floor, "engine": engine_only, "service": full_service}, queries, args.passes
-    )
     base = timings["floor"]
     row("raw floor: FTS match + rank, top 10", base, base)
+    if postgres:
+        row("raw floor, index forced (enable_seqscan = off)", forced, base)
     row("engine: + access filter + facets", timings["engine"], base)
     row("service: + pages, links, snippets", timings["service"], base)
+    heavy_words(systems, args, count_matches)
     if not stock_queries:
         explain(engine, engine_request(queries[0]))
         return
@@ -627,6 +692,18 @@ def run(args):
     explain(engine, engine_request(queries[0]))
 
 
+def heavy_words(systems: dict, args, count) -> None:
+    """The heavy-word tier: per word, its matches and each system's median, ms."""
+    started = load()
+    timings = measure_together(systems, list(HEAVY_WORDS), args.passes)
+    print(f"\nHeavy words (load average before {started}, after {load()}):")
+    labels = list(systems)
+    print(f"\n| word | matches | {' | '.join(labels)} |\n|{'---|' * (len(labels) + 2)}")
+    for number, word in enumerate(HEAVY_WORDS):
+        cells = " | ".join(f"{timings[label][number]:.1f}" for label in labels)
+        print(f"| {word} | {count(word):,} | {cells} |")
+
+
 def explain(engine, request) -> None:
     """Print the plans of the statements a search runs: the full-text index must come first."""
     from django.db import connection
@@ -639,7 +716,9 @@ def explain(engine, request) -> None:
         statements = [(query["sql"], []) for query in queries.captured_queries]
     else:
         statements = [engine.statement(request)]
-    with connection.cursor() as cursor:
+    from search.engines.database import planned
+
+    with planned(engine.dialect) as cursor:  # as the engine runs them
         for sql, params in statements:
             if connection.vendor == "sqlite":
                 if sql.startswith("PRAGMA"):

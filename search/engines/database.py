@@ -20,6 +20,22 @@ score (bm25 on SQLite, ``ts_rank`` on PostgreSQL), with the title weighted
 above the text and exact words above stems. The two engines rank identically
 by those tiers; within a tier their scores may order ties differently.
 
+On PostgreSQL the match and its ranking keys are a subquery of their own,
+planned with sequential scans priced out (``enable_seqscan = off`` for the
+search's statement only: ``planned``), so the GIN index answers it for any
+query. The planner prices reading ``search_searchtext`` whole by its main
+heap, a few megabytes, but a document's ``tsvector`` is about 10 KB in TOAST:
+a full scan detoasts every vector of the archive (157 MB at 10,000 documents)
+to test the match, where the index reads only the candidates'. No statistic
+tells the planner so: after ``ANALYZE`` it still reads the table whole (or,
+with sequential scans off, in key order for a merge join with the entry) for
+any word in more than about a quarter of the documents, 1.4–1.9× the
+index's time at 10,000 documents (``docs/search.md``). Each candidate's vector
+is ranked where the index found it, before the entry is joined (ranking
+matches the reader may not see cost less than reading a seen match's vector
+again after the joins); every other table is reached by primary key or an
+index.
+
 User input never becomes SQL or FTS syntax: the query was already reduced to
 tokens of letters and digits (``search.query``), each of which is quoted here
 and passed as a bound parameter. The SQL strings are put together only from
@@ -29,7 +45,9 @@ table and column names defined here and ``%s`` placeholders (hence the
 
 from __future__ import annotations
 
-from django.db import connection
+from contextlib import contextmanager
+
+from django.db import connection, transaction
 
 from docs_library.models import DocumentAccess
 from search.models import EntryKind, SearchEntry, SearchText
@@ -49,6 +67,8 @@ class Dialect:
     """How one database spells the full-text parts of the query."""
 
     true, false = "1", "0"
+    #: Planner settings the search statements run with (name, value).
+    planner_settings: tuple[tuple[str, str], ...] = ()
 
     def quote(self, token: str) -> str:
         raise NotImplementedError
@@ -60,6 +80,13 @@ class Dialect:
     def score_sql(self) -> str:
         """A score expression, smaller is better; its parameters: ``score_params``."""
         raise NotImplementedError
+
+    def ranked_match_sql(self, exact_match: str) -> tuple[str, str] | None:
+        """``match_sql`` whose FROM also gives ``m.exact_match`` and ``m.score``, or None.
+
+        Its placeholders: the exact match's, the score's, then the match's.
+        """
+        return None
 
     def score_params(self, match: str) -> list:
         return []
@@ -141,6 +168,9 @@ class PostgresDialect(Dialect):
     """tsvector: title words, title keys, text words, text keys weighted A, B, C, D."""
 
     true, false = "TRUE", "FALSE"
+    # A full scan detoasts every vector of the archive, which the planner
+    # does not count (the module's docstring): the GIN index must choose.
+    planner_settings = (("enable_seqscan", "off"),)
 
     def quote(self, token: str) -> str:
         return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -149,6 +179,19 @@ class PostgresDialect(Dialect):
         return (
             f"{TEXT} t JOIN {ENTRY} e ON e.page_id = t.page_id",
             "t.vector @@ to_tsquery('simple', %s)",
+        )
+
+    def ranked_match_sql(self, exact_match: str) -> tuple[str, str]:
+        # The match and its ranking keys are worked out on their own (``OFFSET
+        # 0`` keeps the subquery apart), where with sequential scans priced out
+        # nothing but the GIN index can answer: joined with the entry, the
+        # planner's other choice is a full scan of the text table in key order
+        # for a merge join. Each vector is read where the index found it.
+        return (
+            f"(SELECT t.page_id, {exact_match} AS exact_match, {self.score_sql()} AS score "  # noqa: S608
+            f"FROM {TEXT} t WHERE t.vector @@ to_tsquery('simple', %s) OFFSET 0) m "
+            f"JOIN {ENTRY} e ON e.page_id = m.page_id",
+            "TRUE",
         )
 
     def score_sql(self):
@@ -189,6 +232,34 @@ class PostgresDialect(Dialect):
 
     def build_prefix(self, tokens):
         return " & ".join(f"{self.quote(token)}:*A" for token in tokens)
+
+
+@contextmanager
+def planned(dialect: Dialect):
+    """A cursor whose statements run with the dialect's planner settings.
+
+    The settings are set local to a transaction (a savepoint inside one that is
+    already open, such as a test's or a request's) and put back as they were
+    right after, so no other statement of the request is planned with them.
+    """
+    if not dialect.planner_settings:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    names = [name for name, _value in dialect.planner_settings]
+    nested = connection.in_atomic_block  # else the commit ends the settings
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(["current_setting(%s), set_config(%s, %s, TRUE)"] * len(names)),
+            [item for name, value in dialect.planner_settings for item in (name, name, value)],
+        )
+        previous = cursor.fetchone()[::2]
+        yield cursor
+        if nested:
+            cursor.execute(
+                "SELECT " + ", ".join(["set_config(%s, %s, TRUE)"] * len(names)),
+                [item for pair in zip(names, previous, strict=True) for item in pair],
+            )
 
 
 def dialect_for(vendor: str) -> Dialect:
@@ -297,11 +368,14 @@ class DatabaseEngine:
         select_params.extend(dialect.score_params(match))
 
         hits_columns = ", ".join(f"e.{FACET_COLUMNS[name]}" for name in FACETS)
+        ranking = f"{exact_match} AS exact_match, {dialect.score_sql()} AS score"
+        ranked = dialect.ranked_match_sql(exact_match)
+        if ranked is not None:
+            (source, match_condition), ranking = ranked, "m.exact_match, m.score"
         sql = [
             f"WITH hits AS MATERIALIZED ("  # noqa: S608 - names and %s only
             f"SELECT e.page_id, e.date, {hits_columns}, "
-            f"{registration} AS registration_match, {exact_match} AS exact_match, "
-            f"{dialect.score_sql()} AS score "
+            f"{registration} AS registration_match, {ranking} "
             f"FROM {source} WHERE {' AND '.join([match_condition, *conditions])})"
         ]
         params = [*select_params, match, *condition_params]
@@ -337,7 +411,7 @@ class DatabaseEngine:
         facets: dict[str, dict[str | int, int]] = {name: {} for name in FACETS}
         if request.query.is_empty:
             return EngineResult([], 0, facets)
-        with connection.cursor() as cursor:
+        with planned(self.dialect) as cursor:
             cursor.execute(*self.statement(request))
             rows = cursor.fetchall()
         total, page = 0, []
@@ -374,6 +448,6 @@ class DatabaseEngine:
         if not tokens:
             return []
         sql, params = self.autocomplete_statement(tokens, user_tokens, status, limit)
-        with connection.cursor() as cursor:
+        with planned(self.dialect) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()

@@ -7,8 +7,22 @@ class DocsLibraryConfig(AppConfig):
     verbose_name = _("Document libraries")
 
     def ready(self):
-        from . import admin_access, notifications, permissions, signal_handlers  # noqa: F401
+        # Every signal of the app is connected here, and nowhere at import time.
+        # This app stands before ``wagtail.admin`` in INSTALLED_APPS, so the review
+        # workflow's mail takes the dispatch_uids Wagtail's own notifiers use.
+        from . import (
+            admin_access,  # noqa: F401
+            archive,
+            circulars,
+            notifications,
+            permissions,
+            signal_handlers,
+            workflow,
+        )
 
         permissions.register()
         signal_handlers.register()
+        archive.connect_signals()
+        circulars.connect_signals()
+        workflow.connect_signals()
         notifications.guard_wagtail_mail()

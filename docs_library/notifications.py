@@ -32,43 +32,14 @@ from django_tasks import task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db import models
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 
 from . import access
+from .models import MailPreference
 
 logger = logging.getLogger("sandyq.notifications")
-
-
-class MailPreference(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="sandyq_mail_preference",
-    )
-    non_essential = models.BooleanField(
-        _("Send me mail that is not essential"),
-        default=True,
-        help_text=_(
-            "Submissions for review, approvals, requests for changes, and circulars that ask "
-            "for no acknowledgement. Circulars to acknowledge and reminders always come."
-        ),
-    )
-
-    class Meta:
-        verbose_name = _("mail preference")
-        verbose_name_plural = _("mail preferences")
-
-    def __str__(self):
-        return f"{self.user_id}: {'all' if self.non_essential else 'essential only'}"
-
-    @classmethod
-    def for_user(cls, user) -> "MailPreference":
-        preference, _created = cls.objects.get_or_create(user=user)
-        return preference
 
 
 def site_languages() -> set[str]:

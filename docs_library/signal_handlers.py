@@ -4,10 +4,11 @@ from django.db.models.signals import post_save
 
 from wagtail.signals import init_new_page, post_page_move
 
+from home.models import nearest_organisation_ids
 from home.signals import inheritance_changed
 
 from . import access
-from .models import DocumentLibraryPage, DocumentPage, LibraryDocument, nearest_organisation_ids
+from .models import DocumentLibraryPage, DocumentPage, LibraryDocument
 
 
 def update_moved_records(sender, instance, **kwargs):

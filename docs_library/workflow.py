@@ -25,93 +25,18 @@ step is a Wagtail audit-log entry; ``review_history`` reads them back.
 
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from wagtail.models import Page, PageLogEntry, Task, TaskState, WorkflowState
+from wagtail.models import Page, PageLogEntry, TaskState, WorkflowState
 from wagtail.signals import task_submitted, workflow_approved, workflow_rejected, workflow_submitted
 
 from home import roles
-from home.models import organisation_page_models
+from home.models import nearest_organisation, organisation_page_models
+
+from .models import AccessLevel, DocumentPage, OrganisationReviewTask
 
 REVIEW_WORKFLOW_NAME = "Review by the organisation's reviewers"
-
-
-class OrganisationReviewTask(Task):
-    """A review step whose reviewers are found through ``home.roles`` (see the module)."""
-
-    class Meta:
-        verbose_name = _("Review by the organisation's reviewers")
-        verbose_name_plural = _("Reviews by the organisation's reviewers")
-
-    @classmethod
-    def get_description(cls):
-        return _(
-            "The reviewers of the document's own organisation approve it; where it has "
-            "none, those of the organisation above."
-        )
-
-    def user_can_access_editor(self, obj, user):
-        return may_review(user, obj)
-
-    def locked_for_user(self, obj, user):
-        # What is under review is what the reviewer approves: nobody else edits it meanwhile.
-        return not may_review(user, obj)
-
-    def user_can_lock(self, obj, user):
-        return may_review(user, obj)
-
-    def get_actions(self, obj, user):
-        if not may_review(user, obj):
-            return []
-        return [
-            ("reject", _("Request changes"), True),
-            ("approve", _("Approve"), False),
-            ("approve", _("Approve with comment"), True),
-        ]
-
-    def get_form_for_action(self, action):
-        if action == "reject":
-            return RequestChangesForm
-        return super().get_form_for_action(action)
-
-    def on_action(self, task_state, user, action_name, **kwargs):
-        # Wagtail's view asks get_actions first; asking again here means no
-        # other path (an API, a script) approves without the role.
-        if not may_review(user, task_state.workflow_state.content_object):
-            raise PermissionDenied
-        return super().on_action(task_state, user, action_name, **kwargs)
-
-    def get_task_states_user_can_moderate(self, user, **kwargs):
-        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
-        if user.is_superuser:
-            return states
-        if not _reviews_somewhere(user):
-            return states.none()  # every admin's dashboard asks: answer most without a query
-        pages = Page.objects.in_bulk(
-            {
-                int(object_id)
-                for object_id in states.values_list("workflow_state__object_id", flat=True)
-            }
-        )
-        allowed = [
-            state_id
-            for state_id, object_id in states.values_list("pk", "workflow_state__object_id")
-            if int(object_id) in pages and may_review(user, pages[int(object_id)])
-        ]
-        return states.filter(pk__in=allowed)
-
-
-class RequestChangesForm(forms.Form):
-    """Asking for changes says what to change: the comment is kept in the history."""
-
-    comment = forms.CharField(
-        label=_("What should be changed?"),
-        required=True,
-        widget=forms.Textarea({"rows": 3}),
-    )
 
 
 # --- who reviews ---------------------------------------------------------------
@@ -119,8 +44,6 @@ class RequestChangesForm(forms.Form):
 
 def owning_organisation(page):
     """The organisation a page belongs to: a record's own, or the nearest at or above."""
-    from .models import DocumentPage, nearest_organisation
-
     specific = page.specific_deferred if type(page) is Page else page
     if isinstance(specific, DocumentPage) and specific.organisation_id:
         return specific.organisation.specific
@@ -200,8 +123,6 @@ def assigned_reviewers_see_the_record_in_review(user, page, action) -> bool:
     it is in review, and as their approval publishes it, as they would without the
     block; not a draft begun after that approval, nor a restricted record's new
     version (only Managers and those granted on it read those)."""
-    from .models import AccessLevel
-
     if action != "view" or roles.has_site_permission(user, page, roles.REVIEW):
         return False
     if page.live and page.access_level == AccessLevel.RESTRICTED:
@@ -448,6 +369,3 @@ def ensure_default_workflow():
     if root is not None:
         WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
     return workflow
-
-
-connect_signals()

@@ -85,6 +85,46 @@ def organisation_page_models():
     return [HomePage, RegionalBranchPage, DistrictBranchPage, PrimaryOrganisationPage]
 
 
+def nearest_organisation(page_or_parent, *, inclusive=True):
+    """The organisation page at or above ``page_or_parent`` that is nearest to it."""
+    return (
+        Page.objects.ancestor_of(page_or_parent, inclusive=inclusive)
+        .type(*organisation_page_models())
+        .order_by("-depth")
+        .specific()
+        .first()
+    )
+
+
+def nearest_organisation_ids(pages) -> dict[int, int | None]:
+    """``nearest_organisation(page, inclusive=False)`` of many pages, as ids, in a
+    query per 900 distinct ancestors (a moved subtree may hold thousands of records)."""
+    steplen = Page.steplen
+    ancestor_paths = sorted(
+        {page.path[: depth * steplen] for page in pages for depth in range(1, page.depth)}
+    )
+    organisations = {}
+    for start in range(0, len(ancestor_paths), 900):
+        organisations.update(
+            Page.objects.filter(path__in=ancestor_paths[start : start + 900])
+            .type(*organisation_page_models())
+            .values_list("path", "pk")
+        )
+    nearest = {}
+    for page in pages:
+        paths = (page.path[: depth * steplen] for depth in range(page.depth - 1, 0, -1))
+        nearest[page.pk] = next(
+            (organisations[path] for path in paths if path in organisations), None
+        )
+    return nearest
+
+
+def breadcrumb(page):
+    """The pages above ``page``, below the tree's root: what a record's or an inbox's
+    trail of links shows (libraries included, unlike ``organisation_breadcrumb``)."""
+    return list(page.get_ancestors().filter(depth__gt=1).specific())
+
+
 COLLECTION_NAME_LENGTH = 255  # Collection.name
 
 
@@ -557,13 +597,7 @@ class AnnouncementPage(AnalysedTextMixin, TranslatedContentMixin, Page):
         return self.title
 
     def organisation(self):
-        return (
-            Page.objects.ancestor_of(self)
-            .type(*organisation_page_models())
-            .order_by("-depth")
-            .specific()
-            .first()
-        )
+        return nearest_organisation(self, inclusive=False)
 
 
 class InheritanceBlock(models.Model):

@@ -10,15 +10,11 @@ class DocsLibraryConfig(AppConfig):
         # Every signal of the app is connected here, and nowhere at import time.
         # This app stands before ``wagtail.admin`` in INSTALLED_APPS, so the review
         # workflow's mail takes the dispatch_uids Wagtail's own notifiers use.
-        from . import (
-            admin_access,  # noqa: F401
-            archive,
-            circulars,
-            notifications,
-            permissions,
-            signal_handlers,
-            workflow,
-        )
+        from . import signal_handlers
+        from .admin import access as admin_access  # noqa: F401 - the admin's querysets hooks
+        from .admin import permissions
+        from .circulation import circulars, notifications
+        from .lifecycle import archive, workflow
 
         permissions.register()
         signal_handlers.register()

@@ -348,7 +348,7 @@ def _acknowledge_some(record, organisations, every: int) -> int:
     """A secretary of every ``every``-th organisation acknowledges the circular."""
     from home import roles
 
-    from .circulars import Distribution, acknowledge
+    from .circulation.circulars import Distribution, acknowledge
 
     created = 0
     for index, organisation in enumerate(organisations):
@@ -373,7 +373,7 @@ def load_circulars(pages, stdout) -> int:
     from home import roles
     from home.models import PrimaryOrganisationPage, RegionalBranchPage
 
-    from .workflow import ensure_default_workflow
+    from .lifecycle.workflow import ensure_default_workflow
 
     ensure_default_workflow()
     today = timezone.localdate()

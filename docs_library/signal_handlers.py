@@ -37,7 +37,7 @@ def refresh_tokens_below(sender, page, **kwargs):
 def queue_extraction_of_new_file(sender, instance, **kwargs):
     """A new or replaced file is read in the background, whoever saved it."""
     if getattr(instance, "_needs_extraction", False):
-        from .tasks import queue_extraction
+        from .files.tasks import queue_extraction
 
         instance._needs_extraction = False
         queue_extraction(instance)

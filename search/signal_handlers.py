@@ -22,7 +22,7 @@ from .tasks import update_entry_task
 
 logger = logging.getLogger("sandyq.search")
 
-EXTRACTION_TASK = "docs_library.tasks.extract_document_task"
+EXTRACTION_TASK = "docs_library.files.tasks.extract_document_task"
 
 
 def page_saved(sender, instance, raw=False, **kwargs):

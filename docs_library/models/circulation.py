@@ -1,7 +1,7 @@
 """Circulars in the tree: the organisations a record is addressed to, its copy in
 each addressed organisation's inbox (``Distribution``), each person's
 acknowledgement, and each person's choice of mail. What is done with them is in
-``docs_library.circulars`` and ``docs_library.notifications``.
+``docs_library.circulation.circulars`` and ``docs_library.circulation.notifications``.
 """
 
 from modelcluster.fields import ParentalKey

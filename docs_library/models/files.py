@@ -154,7 +154,7 @@ class LibraryDocument(AbstractDocument):
         """
         from wagtail.models import Collection
 
-        from ..validation import validate_upload
+        from ..files.validation import validate_upload
 
         info = validate_upload(upload, upload.name)
         document = cls(
@@ -195,7 +195,7 @@ class LibraryDocument(AbstractDocument):
 
     def replace_file(self, upload, *, user=None, comment: str = "") -> None:
         """Replace the file, keeping the old one as a numbered version; the URL stays."""
-        from ..validation import validate_upload
+        from ..files.validation import validate_upload
 
         info = validate_upload(upload, upload.name)
         with transaction.atomic():

@@ -1,6 +1,6 @@
 """The record's life as data: the review task of the default workflow and the
-retention rules. What applies them is in ``docs_library.workflow``,
-``docs_library.archive`` and ``docs_library.retention``.
+retention rules. What applies them is in ``docs_library.lifecycle.workflow``,
+``docs_library.lifecycle.archive`` and ``docs_library.lifecycle.retention``.
 """
 
 import datetime
@@ -19,13 +19,13 @@ from .records import DocumentPage, DocumentType
 
 
 def may_review(user, page) -> bool:
-    from ..workflow import may_review
+    from ..lifecycle.workflow import may_review
 
     return may_review(user, page)
 
 
 def _reviews_somewhere(user) -> bool:
-    from ..workflow import _reviews_somewhere
+    from ..lifecycle.workflow import _reviews_somewhere
 
     return _reviews_somewhere(user)
 

@@ -42,7 +42,7 @@ from home.models import (
     nearest_organisation,
 )
 
-from ..panels import ReviewHistoryPanel
+from ..admin.panels import ReviewHistoryPanel
 from .files import LibraryDocument
 
 
@@ -388,7 +388,7 @@ class DocumentPage(AnalysedTextMixin, Page):
         related_name="+",
     )
 
-    # A circular or decision addressed down the tree (docs_library.circulars).
+    # A circular or decision addressed down the tree (docs_library.circulation.circulars).
     addressing = models.CharField(
         _("addressed to"),
         max_length=10,
@@ -405,7 +405,7 @@ class DocumentPage(AnalysedTextMixin, Page):
     )
     response_deadline = models.DateField(_("response deadline"), null=True, blank=True)
     acknowledgement_required = models.BooleanField(_("acknowledgement required"), default=False)
-    # Archive and withdrawal (docs_library.archive); kept out of revisions.
+    # Archive and withdrawal (docs_library.lifecycle.archive); kept out of revisions.
     archived_at = models.DateTimeField(_("archived on"), null=True, blank=True, editable=False)
     archived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -535,9 +535,7 @@ class DocumentPage(AnalysedTextMixin, Page):
 
     def permissions_for_user(self, user):
         """Wagtail's tester, allowing nothing on a record the user may not see."""
-        from ..permissions import (
-            RecordPermissionTester,  # permissions asks access, which imports us
-        )
+        from ..admin.permissions import RecordPermissionTester
 
         return RecordPermissionTester(user, self)
 
@@ -566,10 +564,10 @@ class DocumentPage(AnalysedTextMixin, Page):
 
     def serve(self, request, *args, withdrawn=False, **kwargs):
         from ..access import can_view
-        from ..serving import deny
+        from ..files.serving import deny
 
         if withdrawn:
-            from ..archive import serve_withdrawal_notice
+            from ..lifecycle.archive import serve_withdrawal_notice
 
             return serve_withdrawal_notice(request, self)
         if not can_view(request.user, self):
@@ -603,7 +601,7 @@ class DocumentPage(AnalysedTextMixin, Page):
             breadcrumb=breadcrumb(self),
         )
         if self.distributions.exists():
-            from ..circulars import acknowledgement_context
+            from ..circulation.circulars import acknowledgement_context
 
             context.update(acknowledgement_context(request, self))
         return context

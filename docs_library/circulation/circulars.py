@@ -39,8 +39,8 @@ from home.models import (
     organisation_page_models,
 )
 
-from . import access
-from .models import (
+from .. import access
+from ..models import (
     Acknowledgement,
     Addressing,
     CircularAddressee,

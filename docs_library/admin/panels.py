@@ -23,7 +23,7 @@ class ReviewHistoryPanel(Panel):
             return bool(self.instance.pk)
 
         def get_context_data(self, parent_context=None):
-            from .workflow import lifecycle_state, review_history
+            from ..lifecycle.workflow import lifecycle_state, review_history
 
             context = super().get_context_data(parent_context)
             context["state"] = lifecycle_state(self.instance)

@@ -21,7 +21,7 @@ from wagtail.models import AbstractPage, PagePermissionTester
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
-from . import access
+from .. import access
 
 
 class SandyqPagePermissionPolicy(PagePermissionPolicy):
@@ -75,7 +75,7 @@ class SandyqDocumentPermissionPolicy(CollectionOwnershipPermissionPolicy):
 def register():
     from wagtail.permissions import register_permission_policy
 
-    from .models import LibraryDocument
+    from ..models import LibraryDocument
 
     register_permission_policy(AbstractPage, SandyqPagePermissionPolicy())
     register_permission_policy(

@@ -49,7 +49,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 
-from docs_library.validation import (
+from docs_library.files.validation import (
     DEFAULT_MAX_UNCOMPRESSED_SIZE,
     KIND_BY_MIME,
     ZIP_KINDS,

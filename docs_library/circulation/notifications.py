@@ -36,8 +36,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from . import access
-from .models import MailPreference
+from .. import access
+from ..models import MailPreference
 
 logger = logging.getLogger("sandyq.notifications")
 
@@ -132,7 +132,7 @@ def notify_review_task(event: str, workflow_state_id: int, task_state_id, actor_
     """Submitted → the nearest reviewers; approved or changes requested → the author."""
     from wagtail.models import TaskState, WorkflowState
 
-    from .workflow import reviewers_for
+    from ..lifecycle.workflow import reviewers_for
 
     workflow_state = WorkflowState.objects.filter(pk=workflow_state_id).first()
     if workflow_state is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from .models import CountedFrom, DocumentType, RetentionRule
+from ..models import CountedFrom, DocumentType, RetentionRule
 
 DEFAULT_RULES = [
     (DocumentType.ANNOUNCEMENT, 365, CountedFrom.PUBLISHED),

@@ -34,7 +34,7 @@ from wagtail.signals import task_submitted, workflow_approved, workflow_rejected
 from home import roles
 from home.models import nearest_organisation, organisation_page_models
 
-from .models import AccessLevel, DocumentPage, OrganisationReviewTask
+from ..models import AccessLevel, DocumentPage, OrganisationReviewTask
 
 REVIEW_WORKFLOW_NAME = "Review by the organisation's reviewers"
 
@@ -182,7 +182,7 @@ STATE_LABELS = {
 def lifecycle_state(page) -> State:
     """Where the record stands: Draft, Pending review, Published, Archived,
     Withdrawn or Superseded, with a word on what is pending besides."""
-    from .models import DocumentPage
+    from ..models import DocumentPage
 
     workflow_state = page.current_workflow_state if page.pk else None
     in_review = (
@@ -283,7 +283,7 @@ def is_review_workflow(workflow) -> bool:
 
 
 def _queue(event: str, workflow_state, task_state=None, user=None):
-    from .notifications import notify_review_task
+    from ..circulation.notifications import notify_review_task
 
     notify_review_task.enqueue(
         event,

@@ -30,9 +30,10 @@ from wagtail.models import Page
 from home import roles
 from home.models import organisation_page_models
 
-from . import access, circulars
-from .archive import could_view_before_withdrawal
-from .models import DocumentPage
+from .. import access
+from ..lifecycle.archive import could_view_before_withdrawal
+from ..models import DocumentPage
+from . import circulars
 from .notifications import MailPreference
 
 INBOX_PER_PAGE = 25

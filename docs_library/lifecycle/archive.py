@@ -32,9 +32,9 @@ from wagtail.signals import page_published
 
 from home.models import breadcrumb
 
-from .access import could_view_before_withdrawal
-from .models import DocumentPage
-from .serving import deny
+from ..access import could_view_before_withdrawal
+from ..files.serving import deny
+from ..models import DocumentPage
 from .workflow import may_change
 
 

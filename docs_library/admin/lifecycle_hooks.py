@@ -22,10 +22,11 @@ from wagtail.admin.views.account import BaseSettingsPanel, notifications_tab
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import access, archive
-from .models import DocumentPage
-from .notifications import MailPreference
-from .retention import RetentionRule
+from .. import access
+from ..circulation.notifications import MailPreference
+from ..lifecycle import archive
+from ..lifecycle.retention import RetentionRule
+from ..models import DocumentPage
 
 # --- views ---------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from home.models import nearest_organisation_ids
 from home.signals import inheritance_changed
 
 from . import access
+from .files.tasks import queue_extraction
 from .models import DocumentLibraryPage, DocumentPage, LibraryDocument
 
 
@@ -37,8 +38,6 @@ def refresh_tokens_below(sender, page, **kwargs):
 def queue_extraction_of_new_file(sender, instance, **kwargs):
     """A new or replaced file is read in the background, whoever saved it."""
     if getattr(instance, "_needs_extraction", False):
-        from .files.tasks import queue_extraction
-
         instance._needs_extraction = False
         queue_extraction(instance)
 

@@ -85,6 +85,18 @@ def organisation_page_models():
     return [HomePage, RegionalBranchPage, DistrictBranchPage, PrimaryOrganisationPage]
 
 
+def reader_language() -> str:
+    """The active language without its region (``kk``, ``ru``, ``en``); Kazakh if none."""
+    return (translation.get_language() or "kk").split("-")[0]
+
+
+def localised_name(title: str, name_ru: str, name_en: str, language: str | None = None) -> str:
+    """An organisation's name in ``language`` (the reader's), falling back to Kazakh,
+    which is the page title. Lists of thousands read the three from rows and ask here."""
+    language = language or reader_language()
+    return {"ru": name_ru, "en": name_en}.get(language) or title
+
+
 def nearest_organisation(page_or_parent, *, inclusive=True):
     """The organisation page at or above ``page_or_parent`` that is nearest to it."""
     return (
@@ -304,9 +316,7 @@ class OrganisationPage(AnalysedTextMixin, Page):
     @property
     def display_name(self) -> str:
         """The name in the reader's language, falling back to Kazakh."""
-        language = (translation.get_language() or "kk").split("-")[0]
-        localised = {"ru": self.name_ru, "en": self.name_en}.get(language)
-        return localised or self.title
+        return localised_name(self.title, self.name_ru, self.name_en)
 
     def child_organisations(self):
         return (

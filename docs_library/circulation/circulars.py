@@ -25,7 +25,7 @@ from django_tasks import task
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.db.models.functions import Substr
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from wagtail.models import Page
 from wagtail.signals import page_published
@@ -36,6 +36,7 @@ from home.models import (
     OrganisationLevel,
     PrimaryOrganisationPage,
     RegionalBranchPage,
+    localised_name,
     organisation_page_models,
 )
 
@@ -51,6 +52,7 @@ from ..models import (
     distribution_status,
     is_overdue_date,
 )
+from .notifications import notify_circular_received, notify_overdue
 
 logger = logging.getLogger("sandyq.circulars")
 
@@ -150,15 +152,6 @@ def distributed_organisations(record):
 
 
 # --- acknowledging -----------------------------------------------------------------------
-
-
-def may_acknowledge(user, distribution) -> bool:
-    record = distribution.record
-    return (
-        record.live
-        and roles.has_site_permission(user, distribution.organisation, roles.ACKNOWLEDGE)
-        and access.can_view(user, record)
-    )
 
 
 def acknowledge(distribution, user, comment: str = "") -> tuple["Acknowledgement", bool]:
@@ -357,8 +350,7 @@ class OrganisationName:
     @property
     def display_name(self) -> str:
         """As ``OrganisationPage.display_name``: the reader's language, else Kazakh."""
-        language = (translation.get_language() or "kk").split("-")[0]
-        return {"ru": self.name_ru, "en": self.name_en}.get(language) or self.title
+        return localised_name(self.title, self.name_ru, self.name_en)
 
 
 def organisation_names(ids) -> dict[int, OrganisationName]:
@@ -452,39 +444,6 @@ def circulars_managed_by(user):
 # --- people to tell ----------------------------------------------------------------------------
 
 
-def staff_of(organisation_ids) -> dict[int, set[int]]:
-    """Active users with a role of their own (or their group's) on each organisation,
-    allowing them to acknowledge there: {user id: {organisation ids}}.
-
-    Inherited roles are left out: a regional secretary is not told of every
-    circular to each primary organisation below. Reads ``home.roles``'
-    grant rows for many pages at once, as its Sharing view does.
-    """
-    from django.contrib.auth import get_user_model
-
-    organisation_ids = list(organisation_ids)
-    by_user: dict[int, set[int]] = {}
-    by_group: dict[int, set[int]] = {}
-    for start in range(0, len(organisation_ids), ID_CHUNK):
-        chunk = organisation_ids[start : start + ID_CHUNK]
-        for grant in roles._grant_rows(page_ids=chunk):
-            if not grant.role.allows(roles.ACKNOWLEDGE):
-                continue
-            if grant.user_id:
-                by_user.setdefault(grant.user_id, set()).add(grant.page_id)
-            elif grant.group_id:
-                by_group.setdefault(grant.group_id, set()).add(grant.page_id)
-    User = get_user_model()
-    if by_group:
-        memberships = User.groups.through.objects.filter(group_id__in=by_group).values_list(
-            "user_id", "group_id"
-        )
-        for user_id, group_id in memberships:
-            by_user.setdefault(user_id, set()).update(by_group[group_id])
-    active = set(User.objects.filter(pk__in=by_user, is_active=True).values_list("pk", flat=True))
-    return {user_id: pages for user_id, pages in by_user.items() if user_id in active}
-
-
 # --- background work ------------------------------------------------------------------------
 
 
@@ -497,8 +456,6 @@ def distribute_task(record_id: int) -> dict:
     added, removed = distribute(record)
     mailed = 0
     if record.live:
-        from .notifications import notify_circular_received
-
         mailed = notify_circular_received(record)
     logger.info("Circular %s: %s distributions added, %s removed", record_id, added, removed)
     return {"added": added, "removed": removed, "mailed": mailed}
@@ -510,8 +467,6 @@ def remind_overdue_task(record_id: int) -> dict:
     record = DocumentPage.objects.filter(pk=record_id).first()
     if record is None or not record.live or not is_overdue_date(record):
         return {"reminded": 0}
-    from .notifications import notify_overdue
-
     return {"reminded": notify_overdue(record)}
 
 

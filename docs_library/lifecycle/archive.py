@@ -35,15 +35,6 @@ from home.models import breadcrumb
 from ..access import could_view_before_withdrawal
 from ..files.serving import deny
 from ..models import DocumentPage
-from .workflow import may_change
-
-
-def may_archive(user, record) -> bool:
-    return may_change(user, record)
-
-
-def may_withdraw(user, record) -> bool:
-    return record.live and record.permissions_for_user(user).can_unpublish()
 
 
 def _reindex(record_id: int) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from ..models import CountedFrom, DocumentType, RetentionRule
+from .archive import archive
 
 DEFAULT_RULES = [
     (DocumentType.ANNOUNCEMENT, 365, CountedFrom.PUBLISHED),
@@ -48,8 +49,6 @@ def apply_retention(*, now=None, dry_run=False, progress=None) -> RetentionRun:
 
     ``progress`` wraps the iterable of due records (the command's progress bar).
     """
-    from .archive import archive
-
     now = now or timezone.now()
     run = RetentionRun()
     for rule in RetentionRule.objects.filter(active=True, archive_after_days__isnull=False):

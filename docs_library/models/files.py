@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.documents.models import AbstractDocument, DocumentQuerySet
 from wagtail.search import index
 
+from ..files.validation import validate_upload
+
 
 def private_storage():
     """The storage that holds document files, out of reach of the web server.
@@ -154,8 +156,6 @@ class LibraryDocument(AbstractDocument):
         """
         from wagtail.models import Collection
 
-        from ..files.validation import validate_upload
-
         info = validate_upload(upload, upload.name)
         document = cls(
             title=title or os.path.splitext(info.clean_name)[0],
@@ -195,8 +195,6 @@ class LibraryDocument(AbstractDocument):
 
     def replace_file(self, upload, *, user=None, comment: str = "") -> None:
         """Replace the file, keeping the old one as a numbered version; the URL stays."""
-        from ..files.validation import validate_upload
-
         info = validate_upload(upload, upload.name)
         with transaction.atomic():
             self.keep_current_file_as_version(self.file.name, user=user, comment=comment)

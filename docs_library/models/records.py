@@ -30,6 +30,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 
 from home.collation import kazakh_sort_key, natural_sort_key
 from home.models import (
@@ -44,6 +45,7 @@ from home.models import (
 
 from ..admin.panels import ReviewHistoryPanel
 from .files import LibraryDocument
+from .services import services
 
 
 class DocumentType(models.TextChoices):
@@ -143,9 +145,7 @@ class DocumentLibraryPage(Page):
     PER_PAGE = 25
 
     def documents(self, user):
-        from ..access import viewable
-
-        return viewable(user, DocumentPage.objects.child_of(self).live())
+        return services.viewable(user, DocumentPage.objects.child_of(self).live())
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -258,12 +258,10 @@ class DocumentPageForm(WagtailAdminPageForm):
                 data[f"addressees-{key}"] = "0"
         super().__init__(data, *args, **kwargs)
         # Choosers list records by title: only those this editor may see.
-        from ..access import viewable
-
         for name in ("related_documents", "supersedes"):
             if name in self.fields and self.for_user is not None:
                 field = self.fields[name]
-                field.queryset = viewable(self.for_user, field.queryset)
+                field.queryset = services.viewable(self.for_user, field.queryset)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -527,17 +525,13 @@ class DocumentPage(AnalysedTextMixin, Page):
         """Only records a signed-out visitor may read are announced to search
         engines, as the access policy answers (Wagtail's sitemap already leaves
         out every page that is not live)."""
-        from ..access import anonymous_may_view
-
-        if not anonymous_may_view(self, request):
+        if not services.anonymous_may_view(self, request):
             return []
         return super().get_sitemap_urls(request)
 
     def permissions_for_user(self, user):
         """Wagtail's tester, allowing nothing on a record the user may not see."""
-        from ..admin.permissions import RecordPermissionTester
-
-        return RecordPermissionTester(user, self)
+        return services.permission_tester(user, self)
 
     @property
     def status_string(self):
@@ -557,26 +551,18 @@ class DocumentPage(AnalysedTextMixin, Page):
     def route(self, request, path_components):
         """A withdrawn record still answers at its URL, with a notice (``archive``)."""
         if not path_components and not self.live and self.withdrawn_at:
-            from wagtail.url_routing import RouteResult
-
             return RouteResult(self, kwargs={"withdrawn": True})
         return super().route(request, path_components)
 
     def serve(self, request, *args, withdrawn=False, **kwargs):
-        from ..access import can_view
-        from ..files.serving import deny
-
         if withdrawn:
-            from ..lifecycle.archive import serve_withdrawal_notice
-
-            return serve_withdrawal_notice(request, self)
-        if not can_view(request.user, self):
-            return deny(request)
+            return services.withdrawal_notice(request, self)
+        if not services.can_view(request.user, self):
+            return services.deny(request)
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from ..access import viewable
-
+        viewable = services.viewable
         context = super().get_context(request, *args, **kwargs)
         files = []
         if self.main_file:
@@ -601,9 +587,7 @@ class DocumentPage(AnalysedTextMixin, Page):
             breadcrumb=breadcrumb(self),
         )
         if self.distributions.exists():
-            from ..circulation.circulars import acknowledgement_context
-
-            context.update(acknowledgement_context(request, self))
+            context.update(services.acknowledgement_context(request, self))
         return context
 
     def find_organisation(self):

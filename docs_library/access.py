@@ -25,19 +25,21 @@ Grants on the root page are site-wide and pass every block. Superusers see all.
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from wagtail.models import Page
+from wagtail.models import Page, WorkflowState
 from wagtail.permissions import policy_registry
 
 from home import roles
 from home.tokens import MEMBERS_TOKEN, PUBLIC_TOKEN, editor_token, manager_token, role_token
 
 from .lifecycle.states import TRANSITIONS
+from .lifecycle.workflow import may_review
 from .models import (
     AccessLevel,
     DocumentAccess,
     DocumentAttachment,
     DocumentPage,
     LibraryDocument,
+    OrganisationReviewTask,
 )
 
 # Other parts of docs_library (circulars) add pages whose grants open a record.
@@ -442,3 +444,50 @@ def may_acknowledge(user, distribution) -> bool:
         and roles.has_site_permission(user, distribution.organisation, roles.ACKNOWLEDGE)
         and can_view(user, record)
     )
+
+
+# --- reviewers found above a block ---------------------------------------------------------
+#
+# ``workflow.reviewers_for`` walks up across a block of inheritance when an
+# organisation has no reviewer of its own; those reviewers may then do what the
+# review needs below the block, and nothing else there (``home.roles`` asks these).
+
+
+@roles.register_block_exemption
+def assigned_reviewers_open_the_editor(user, page, action) -> bool:
+    """Reviewers found above a block (see ``reviewers_for``) open the record in
+    review in the editor, where Wagtail shows its Approve and Request changes;
+    nothing else below the block."""
+    if action != "edit":
+        return False
+    task_state = page.current_workflow_task_state
+    return (
+        task_state is not None
+        and isinstance(task_state.task.specific, OrganisationReviewTask)
+        and may_review(user, page)
+    )
+
+
+@roles.register_block_exemption
+def assigned_reviewers_see_the_record_in_review(user, page, action) -> bool:
+    """Reviewers the workflow found above a block see the record in the admin while
+    it is in review, and as their approval publishes it, as they would without the
+    block; not a draft begun after that approval, nor a restricted record's new
+    version (only Managers and those granted on it read those)."""
+    if action != "view" or roles.has_site_permission(user, page, roles.REVIEW):
+        return False
+    if page.live and page.access_level == AccessLevel.RESTRICTED:
+        return False
+    state = page.workflow_states.order_by("-created_at").first()
+    if state is None:
+        return False
+    if state.status == WorkflowState.STATUS_APPROVED:
+        last_task = state.task_states.order_by("-started_at", "-pk").first()
+        latest = page.latest_revision
+        if not (last_task and last_task.finished_at and latest):
+            return False
+        if latest.created_at > last_task.finished_at:
+            return False
+    elif state.status != WorkflowState.STATUS_IN_PROGRESS:
+        return False
+    return may_review(user, page)

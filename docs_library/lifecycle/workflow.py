@@ -27,12 +27,12 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from wagtail.models import Page, WorkflowState
+from wagtail.models import Page
 
 from home import roles
 from home.models import nearest_organisation, organisation_page_models
 
-from ..models import AccessLevel, DocumentPage, OrganisationReviewTask
+from ..models import DocumentPage, OrganisationReviewTask
 from .states import (  # noqa: F401 - the states, read here by the workflow's callers
     ARCHIVED,
     DRAFT,
@@ -110,46 +110,6 @@ def may_review(user, page) -> bool:
     if not reviews_somewhere(user):
         return False  # reviews nowhere: no fallback can make them a reviewer here
     return any(reviewer.pk == user.pk for reviewer in reviewers_for(page).users)
-
-
-@roles.register_block_exemption
-def assigned_reviewers_open_the_editor(user, page, action) -> bool:
-    """Reviewers found above a block (see ``reviewers_for``) open the record in
-    review in the editor, where Wagtail shows its Approve and Request changes;
-    nothing else below the block."""
-    if action != "edit":
-        return False
-    task_state = page.current_workflow_task_state
-    return (
-        task_state is not None
-        and isinstance(task_state.task.specific, OrganisationReviewTask)
-        and may_review(user, page)
-    )
-
-
-@roles.register_block_exemption
-def assigned_reviewers_see_the_record_in_review(user, page, action) -> bool:
-    """Reviewers the workflow found above a block see the record in the admin while
-    it is in review, and as their approval publishes it, as they would without the
-    block; not a draft begun after that approval, nor a restricted record's new
-    version (only Managers and those granted on it read those)."""
-    if action != "view" or roles.has_site_permission(user, page, roles.REVIEW):
-        return False
-    if page.live and page.access_level == AccessLevel.RESTRICTED:
-        return False
-    state = page.workflow_states.order_by("-created_at").first()
-    if state is None:
-        return False
-    if state.status == WorkflowState.STATUS_APPROVED:
-        last_task = state.task_states.order_by("-started_at", "-pk").first()
-        latest = page.latest_revision
-        if not (last_task and last_task.finished_at and latest):
-            return False
-        if latest.created_at > last_task.finished_at:
-            return False
-    elif state.status != WorkflowState.STATUS_IN_PROGRESS:
-        return False
-    return may_review(user, page)
 
 
 # --- the default workflow ----------------------------------------------------------------

@@ -75,8 +75,9 @@ def main():
 
 
 def distribution_figures(repeat, record, baseline_record, ids):
-    from docs_library import access, circulars
-    from docs_library.circulars import Distribution
+    from docs_library import access
+    from docs_library.circulation import circulars
+    from docs_library.circulation.circulars import Distribution
 
     def clear(target=record):
         Distribution.objects.filter(record=target).delete()
@@ -102,8 +103,8 @@ def run(args, sizes, connection):
     from django.test import Client
     from django.utils import timezone
 
-    from docs_library import circulars
-    from docs_library.circulars import Acknowledgement, Distribution
+    from docs_library.circulation import circulars
+    from docs_library.circulation.circulars import Acknowledgement, Distribution
     from docs_library.models import DocumentPage
     from home.models import DistrictBranchPage, PrimaryOrganisationPage
     from tests.docs_library.lifecycle import bulk_organisations, library_of

@@ -48,7 +48,7 @@ def run(args, workdir):
     import pypdfium2 as pdfium
     import pytesseract
 
-    from docs_library.extraction import extract_text, ocr_available
+    from docs_library.files.extraction import extract_text, ocr_available
     from tests.docs_library import samples
 
     # A full page of prose, as in a real circular.

@@ -46,8 +46,8 @@ def main():
     from django.conf import settings
     from django.utils import translation
 
-    from docs_library.extraction import extract_text
-    from docs_library.validation import ALLOWED_TYPES
+    from docs_library.files.extraction import extract_text
+    from docs_library.files.validation import ALLOWED_TYPES
     from tests.docs_library import samples
     from tests.docs_library.test_hostile_files import flate_bomb_pdf, lying_docx
 

@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/stemmers.py`` (add ``--markdown`` for the
 table in docs/kazakh-search.md). The measure is the one in
-``shared/reference/KAZAKH-SEARCH.md``: over all pairs of forms in
+``docs/kazakh-search.md``: over all pairs of forms in
 ``tests/search/data/kk_wordlist.tsv`` a pair is a true match when both forms have
 the same lemma, and a predicted match when their keys meet (the same stem, or for
 methods giving several keys, any key in common). Candidates that are not

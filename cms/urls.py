@@ -9,10 +9,10 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
 
 from cms.api import urlpatterns as api_urlpatterns
-from docs_library import views as docs_library_views
-from docs_library.admin_access import PageTypesUsageView
-from docs_library.admin_upload import AddDocumentsView
+from docs_library.admin.access import PageTypesUsageView
+from docs_library.admin.upload import AddDocumentsView
 from docs_library.feeds import LatestDocumentsFeed, LatestDocumentsRssFeed
+from docs_library.files import views as docs_library_views
 from home.auth import ThrottledAuthenticationForm
 from home.feeds import AnnouncementsFeed, AnnouncementsRssFeed
 from home.sitemaps import sitemap
@@ -62,7 +62,7 @@ urlpatterns = [
         docs_library_views.serve_document,
         name="wagtaildocs_serve",
     ),
-    path("documents/", include("docs_library.urls")),
+    path("documents/", include("docs_library.files.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("sitemap-<str:section>.xml", sitemap, name="sitemap_section"),
@@ -132,7 +132,7 @@ urlpatterns += i18n_patterns(
         "organisation_announcements_feed",
     ),
     path("", include("search.urls")),
-    path("circulars/", include("docs_library.circular_urls")),
+    path("circulars/", include("docs_library.circulation.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

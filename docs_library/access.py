@@ -25,17 +25,21 @@ Grants on the root page are site-wide and pass every block. Superusers see all.
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from wagtail.models import Page
+from wagtail.models import Page, WorkflowState
 from wagtail.permissions import policy_registry
 
 from home import roles
+from home.tokens import MEMBERS_TOKEN, PUBLIC_TOKEN, editor_token, manager_token, role_token
 
+from .lifecycle.states import TRANSITIONS
+from .lifecycle.workflow import may_review
 from .models import (
     AccessLevel,
     DocumentAccess,
     DocumentAttachment,
     DocumentPage,
     LibraryDocument,
+    OrganisationReviewTask,
 )
 
 # Other parts of docs_library (circulars) add pages whose grants open a record.
@@ -68,21 +72,21 @@ def record_tokens(record: DocumentPage, chain: list[int] | None = None) -> set[s
         chain = roles.inheritance_chain(record) if record.path else []
     points = [*chain, roles.site_root_id()]
     if not record.live:
-        return {f"edit:{page_id}" for page_id in points}
+        return {editor_token(page_id) for page_id in points}
     tokens = set()
     level = record.access_level
     if level == AccessLevel.PUBLIC:
-        tokens.add("public")
+        tokens.add(PUBLIC_TOKEN)
     elif level == AccessLevel.MEMBERS:
-        tokens.add("members")
+        tokens.add(MEMBERS_TOKEN)
     elif level == AccessLevel.ORGANISATION:
-        tokens.update(f"role:{page_id}" for page_id in points)
+        tokens.update(role_token(page_id) for page_id in points)
         organisations = [page for source in _extra_token_sources for page in source(record)]
         for chain in roles.inheritance_chains(organisations).values():
-            tokens.update(f"role:{page_id}" for page_id in chain)
+            tokens.update(role_token(page_id) for page_id in chain)
     elif level == AccessLevel.RESTRICTED:
-        tokens.add(f"role:{record.pk}")
-        tokens.update(f"mgr:{page_id}" for page_id in points)
+        tokens.add(role_token(record.pk))
+        tokens.update(manager_token(page_id) for page_id in points)
     return tokens
 
 
@@ -282,7 +286,7 @@ def _tokens_opening(page) -> set[str]:
     if isinstance(page, DocumentPage) or page.specific_class is DocumentPage:
         return set(DocumentAccess.objects.filter(page_id=page.pk).values_list("token", flat=True))
     if page.live:
-        return {"public"}
+        return {PUBLIC_TOKEN}
     return record_tokens(page)
 
 
@@ -299,17 +303,17 @@ def tokens_of(users) -> dict[int, frozenset[str] | None]:
     ids = [user.pk for user in users if user.is_active and not user.is_superuser]
     memberships = get_user_model().groups.through.objects
     groups_of: dict[int, set[int]] = {}
-    for chunk in roles._chunks(ids):
+    for chunk in roles.chunks(ids):
         rows = memberships.filter(user_id__in=chunk).values_list("user_id", "group_id")
         for user_id, group_id in rows:
             groups_of.setdefault(user_id, set()).add(group_id)
     grants: dict[int, list] = {user_id: [] for user_id in ids}
-    for chunk in roles._chunks(ids):
-        for grant in roles._grant_rows(user_ids=chunk, group_ids=[]):
+    for chunk in roles.chunks(ids):
+        for grant in roles.grants_of_principals(user_ids=chunk):
             grants[grant.user_id].append(grant)
     by_group: dict[int, list] = {}
-    for chunk in roles._chunks(set().union(*groups_of.values())):
-        for grant in roles._grant_rows(user_ids=[], group_ids=chunk):
+    for chunk in roles.chunks(set().union(*groups_of.values())):
+        for grant in roles.grants_of_principals(group_ids=chunk):
             by_group.setdefault(grant.group_id, []).append(grant)
     for user_id, group_ids in groups_of.items():
         for group_id in group_ids:
@@ -403,3 +407,87 @@ def may_follow_circular(user, record) -> bool:
     ):
         return False
     return bool(record.withdrawn_at) or can_view(user, record)
+
+
+# --- acting on a record ----------------------------------------------------------------
+
+
+def may_take(user, record, step: str) -> bool:
+    """May ``user`` take ``step`` of the record's life, as ``lifecycle.states.TRANSITIONS``
+    declares it: a site permission of the roles holding where the record is, or
+    one of Wagtail's page permissions (its tester, which asks ``can_view`` too)."""
+    allowed_by = TRANSITIONS[step].allowed_by
+    if allowed_by.startswith("wagtail:"):
+        tester = record.permissions_for_user(user)
+        return getattr(tester, f"can_{allowed_by.removeprefix('wagtail:')}")()
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return roles.has_site_permission(user, record, allowed_by)
+
+
+def may_archive(user, record) -> bool:
+    """Archive and restore: Editors, Reviewers and Managers where the record is."""
+    return may_take(user, record, "archive")
+
+
+def may_withdraw(user, record) -> bool:
+    return record.live and may_take(user, record, "withdraw")
+
+
+def may_acknowledge(user, distribution) -> bool:
+    """May ``user`` acknowledge a circular for the organisation it was distributed to?"""
+    record = distribution.record
+    return (
+        record.live
+        and roles.has_site_permission(user, distribution.organisation, roles.ACKNOWLEDGE)
+        and can_view(user, record)
+    )
+
+
+# --- reviewers found above a block ---------------------------------------------------------
+#
+# ``workflow.reviewers_for`` walks up across a block of inheritance when an
+# organisation has no reviewer of its own; those reviewers may then do what the
+# review needs below the block, and nothing else there (``home.roles`` asks these).
+
+
+@roles.register_block_exemption
+def assigned_reviewers_open_the_editor(user, page, action) -> bool:
+    """Reviewers found above a block (see ``reviewers_for``) open the record in
+    review in the editor, where Wagtail shows its Approve and Request changes;
+    nothing else below the block."""
+    if action != "edit":
+        return False
+    task_state = page.current_workflow_task_state
+    return (
+        task_state is not None
+        and isinstance(task_state.task.specific, OrganisationReviewTask)
+        and may_review(user, page)
+    )
+
+
+@roles.register_block_exemption
+def assigned_reviewers_see_the_record_in_review(user, page, action) -> bool:
+    """Reviewers the workflow found above a block see the record in the admin while
+    it is in review, and as their approval publishes it, as they would without the
+    block; not a draft begun after that approval, nor a restricted record's new
+    version (only Managers and those granted on it read those)."""
+    if action != "view" or roles.has_site_permission(user, page, roles.REVIEW):
+        return False
+    if page.live and page.access_level == AccessLevel.RESTRICTED:
+        return False
+    state = page.workflow_states.order_by("-created_at").first()
+    if state is None:
+        return False
+    if state.status == WorkflowState.STATUS_APPROVED:
+        last_task = state.task_states.order_by("-started_at", "-pk").first()
+        latest = page.latest_revision
+        if not (last_task and last_task.finished_at and latest):
+            return False
+        if latest.created_at > last_task.finished_at:
+            return False
+    elif state.status != WorkflowState.STATUS_IN_PROGRESS:
+        return False
+    return may_review(user, page)

@@ -15,7 +15,10 @@ from django.core.files.base import ContentFile
 from django.utils.text import slugify
 
 from home import roles
+from home.models import PrimaryOrganisationPage, RegionalBranchPage
 
+from .circulation.circulars import Distribution, acknowledge
+from .lifecycle.workflow import ensure_default_workflow
 from .models import AccessLevel, DocumentLibraryPage, DocumentPage, LibraryDocument
 
 FONT = Path(__file__).resolve().parent / "demo_data" / "fonts" / "DejaVuSans.ttf"
@@ -346,10 +349,6 @@ def _circular(library, title, summary, *, level, deadline, document_date, live=T
 
 def _acknowledge_some(record, organisations, every: int) -> int:
     """A secretary of every ``every``-th organisation acknowledges the circular."""
-    from home import roles
-
-    from .circulars import Distribution, acknowledge
-
     created = 0
     for index, organisation in enumerate(organisations):
         if index % every:
@@ -369,11 +368,6 @@ def load_circulars(pages, stdout) -> int:
     its primary organisations, pending; some acknowledged, so the dashboards show numbers.
     Also a Karaganda draft circular to walk the loop with (submit, approve, acknowledge)."""
     from django.utils import timezone
-
-    from home import roles
-    from home.models import PrimaryOrganisationPage, RegionalBranchPage
-
-    from .workflow import ensure_default_workflow
 
     ensure_default_workflow()
     today = timezone.localdate()

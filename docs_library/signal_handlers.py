@@ -4,10 +4,12 @@ from django.db.models.signals import post_save
 
 from wagtail.signals import init_new_page, post_page_move
 
+from home.models import nearest_organisation_ids
 from home.signals import inheritance_changed
 
 from . import access
-from .models import DocumentLibraryPage, DocumentPage, LibraryDocument, nearest_organisation_ids
+from .files.tasks import queue_extraction
+from .models import DocumentLibraryPage, DocumentPage, LibraryDocument
 
 
 def update_moved_records(sender, instance, **kwargs):
@@ -36,8 +38,6 @@ def refresh_tokens_below(sender, page, **kwargs):
 def queue_extraction_of_new_file(sender, instance, **kwargs):
     """A new or replaced file is read in the background, whoever saved it."""
     if getattr(instance, "_needs_extraction", False):
-        from .tasks import queue_extraction
-
         instance._needs_extraction = False
         queue_extraction(instance)
 

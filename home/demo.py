@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from wagtail.models import Page
 
+from . import roles
 from .models import (
     AnnouncementIndexPage,
     AnnouncementPage,
@@ -201,8 +202,6 @@ class DemoLoader:
 
     def grant_demo_roles(self, regions) -> None:
         """Each demo user holds the role their description promises (idempotent)."""
-        from . import roles
-
         User = get_user_model()
         almaty = regions["Almaty"]
         almaly = DistrictBranchPage.objects.child_of(almaty).get(name_en="Almaly District")

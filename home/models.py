@@ -85,6 +85,58 @@ def organisation_page_models():
     return [HomePage, RegionalBranchPage, DistrictBranchPage, PrimaryOrganisationPage]
 
 
+def reader_language() -> str:
+    """The active language without its region (``kk``, ``ru``, ``en``); Kazakh if none."""
+    return (translation.get_language() or "kk").split("-")[0]
+
+
+def localised_name(title: str, name_ru: str, name_en: str, language: str | None = None) -> str:
+    """An organisation's name in ``language`` (the reader's), falling back to Kazakh,
+    which is the page title. Lists of thousands read the three from rows and ask here."""
+    language = language or reader_language()
+    return {"ru": name_ru, "en": name_en}.get(language) or title
+
+
+def nearest_organisation(page_or_parent, *, inclusive=True):
+    """The organisation page at or above ``page_or_parent`` that is nearest to it."""
+    return (
+        Page.objects.ancestor_of(page_or_parent, inclusive=inclusive)
+        .type(*organisation_page_models())
+        .order_by("-depth")
+        .specific()
+        .first()
+    )
+
+
+def nearest_organisation_ids(pages) -> dict[int, int | None]:
+    """``nearest_organisation(page, inclusive=False)`` of many pages, as ids, in a
+    query per 900 distinct ancestors (a moved subtree may hold thousands of records)."""
+    steplen = Page.steplen
+    ancestor_paths = sorted(
+        {page.path[: depth * steplen] for page in pages for depth in range(1, page.depth)}
+    )
+    organisations = {}
+    for start in range(0, len(ancestor_paths), 900):
+        organisations.update(
+            Page.objects.filter(path__in=ancestor_paths[start : start + 900])
+            .type(*organisation_page_models())
+            .values_list("path", "pk")
+        )
+    nearest = {}
+    for page in pages:
+        paths = (page.path[: depth * steplen] for depth in range(page.depth - 1, 0, -1))
+        nearest[page.pk] = next(
+            (organisations[path] for path in paths if path in organisations), None
+        )
+    return nearest
+
+
+def breadcrumb(page):
+    """The pages above ``page``, below the tree's root: what a record's or an inbox's
+    trail of links shows (libraries included, unlike ``organisation_breadcrumb``)."""
+    return list(page.get_ancestors().filter(depth__gt=1).specific())
+
+
 COLLECTION_NAME_LENGTH = 255  # Collection.name
 
 
@@ -264,9 +316,7 @@ class OrganisationPage(AnalysedTextMixin, Page):
     @property
     def display_name(self) -> str:
         """The name in the reader's language, falling back to Kazakh."""
-        language = (translation.get_language() or "kk").split("-")[0]
-        localised = {"ru": self.name_ru, "en": self.name_en}.get(language)
-        return localised or self.title
+        return localised_name(self.title, self.name_ru, self.name_en)
 
     def child_organisations(self):
         return (
@@ -557,13 +607,7 @@ class AnnouncementPage(AnalysedTextMixin, TranslatedContentMixin, Page):
         return self.title
 
     def organisation(self):
-        return (
-            Page.objects.ancestor_of(self)
-            .type(*organisation_page_models())
-            .order_by("-depth")
-            .specific()
-            .first()
-        )
+        return nearest_organisation(self, inclusive=False)
 
 
 class InheritanceBlock(models.Model):

@@ -37,6 +37,10 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
+from .models import AutomaticRoleGroup, InheritanceBlock, organisation_page_models
+from .signals import inheritance_changed
+from .tokens import MEMBERS_TOKEN, PUBLIC_TOKEN, editor_token, manager_token, role_token
+
 # What a role allows on the public side of the site.
 VIEW_INTERNAL = "view_internal"  # read internal documents of the subtree
 VIEW_DRAFTS = "view_drafts"  # read drafts and records in review
@@ -127,10 +131,6 @@ def get_role(code: str) -> Role:
         raise ValueError(f"Unknown role: {code!r}") from None
 
 
-def roles_allowing(site_permission: str) -> list[Role]:
-    return [role for role in ROLES if role.allows(site_permission)]
-
-
 # --- storage --------------------------------------------------------------
 
 
@@ -193,6 +193,16 @@ def _grant_rows(page_ids=None, user_ids=None, group_ids=None):
     return grants
 
 
+def grants_on_pages(page_ids) -> list[Grant]:
+    """The grants made on any of these pages (a caller reading many pages chunks them)."""
+    return _grant_rows(page_ids=page_ids)
+
+
+def grants_of_principals(*, user_ids=(), group_ids=()) -> list[Grant]:
+    """The grants made to these users (directly) and to these groups."""
+    return _grant_rows(user_ids=list(user_ids), group_ids=list(group_ids))
+
+
 def grants_on(page) -> list[Grant]:
     """The grants made on this very page."""
     return _grant_rows(page_ids=[page.pk])
@@ -212,17 +222,15 @@ def grants_of(user) -> list[Grant]:
 _CHUNK = 900
 
 
-def _chunks(values):
+def chunks(values):
     values = list(values)
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
 
 
 def blocked_page_ids(page_ids) -> set[int]:
-    from .models import InheritanceBlock
-
     blocked = set()
-    for chunk in _chunks(page_ids):
+    for chunk in chunks(page_ids):
         blocked.update(
             InheritanceBlock.objects.filter(page_id__in=chunk).values_list("page_id", flat=True)
         )
@@ -250,7 +258,7 @@ def inheritance_chains(pages) -> dict[str, list[int]]:
     ancestor_paths = {
         page.path[: i * steplen] for page in pages for i in range(2, page.depth + 1)
     } - ids_by_path.keys()
-    for chunk in _chunks(sorted(ancestor_paths)):
+    for chunk in chunks(sorted(ancestor_paths)):
         ids_by_path.update(Page.objects.filter(path__in=chunk).values_list("path", "pk"))
     blocks = blocked_page_ids(ids_by_path.values())
     chains = {}
@@ -303,16 +311,6 @@ def pages_allowing(user, pages, site_permission: str) -> set[int]:
     return {page.pk for page in pages if root in granted or granted.intersection(chains[page.path])}
 
 
-def pages_where(user, site_permission: str):
-    """Pages at which the user holds a grant allowing ``site_permission``.
-
-    The grant covers their subtrees, less what is blocked below; callers that
-    need exact coverage of one page use ``has_site_permission``.
-    """
-    ids = {grant.page_id for grant in principal(user).grants if grant.role.allows(site_permission)}
-    return Page.objects.filter(pk__in=ids)
-
-
 # --- a principal's view, computed once per request ---------------------------
 
 
@@ -340,16 +338,16 @@ class Principal:
         """
         user = self.user
         if not (user.is_authenticated and user.is_active):
-            return frozenset({"public"})
+            return frozenset({PUBLIC_TOKEN})
         if user.is_superuser:
             return None
-        tokens = {"public", "members"}
+        tokens = {PUBLIC_TOKEN, MEMBERS_TOKEN}
         for grant in self.grants:
-            tokens.add(f"role:{grant.page_id}")
+            tokens.add(role_token(grant.page_id))
             if grant.role.allows(VIEW_DRAFTS):
-                tokens.add(f"edit:{grant.page_id}")
+                tokens.add(editor_token(grant.page_id))
             if grant.role.allows(SEE_RESTRICTED):
-                tokens.add(f"mgr:{grant.page_id}")
+                tokens.add(manager_token(grant.page_id))
         return frozenset(tokens)
 
 
@@ -425,9 +423,6 @@ def revoke(role: Role, principal_obj, page, *, by=None) -> bool:
 
 def set_inheritance_blocked(page, blocked: bool, *, by=None) -> bool:
     """Block (or unblock) grants from above; True if it changed."""
-    from .models import InheritanceBlock
-    from .signals import inheritance_changed
-
     page = _as_page(page)
     with transaction.atomic():
         if blocked:
@@ -481,8 +476,6 @@ def automatic_group_name(page, role: Role) -> str:
 
 
 def automatic_group(page, role: Role, *, create: bool = True) -> Group | None:
-    from .models import AutomaticRoleGroup
-
     link = AutomaticRoleGroup.objects.filter(page=page, role=role.code).select_related("group")
     found = link.first()
     if found or not create:
@@ -494,8 +487,6 @@ def automatic_group(page, role: Role, *, create: bool = True) -> Group | None:
 
 def collection_for(page) -> Collection | None:
     """The collection documents of this page's organisation go into."""
-    from .models import organisation_page_models
-
     organisation = (
         Page.objects.ancestor_of(page, inclusive=True)
         .type(*organisation_page_models())
@@ -512,8 +503,6 @@ def organisation_collection_ids() -> set[int]:
     Wagtail checks document permissions against ``wagtaildocs.Document`` even
     with a custom document model, so those are the permissions given.
     """
-    from .models import organisation_page_models
-
     ids: set[int] = set()
     for model in organisation_page_models():
         ids.update(model.objects.exclude(collection=None).values_list("collection_id", flat=True))
@@ -576,8 +565,6 @@ def sync_admin_permissions(page, groups=()) -> None:
     granted a role directly holds the permissions itself. ``groups`` names
     groups whose grant on this page may just have been revoked.
     """
-    from .models import AutomaticRoleGroup
-
     page = _as_page(page)
     grants = grants_on(page)
     automatic = {link.role: link.group for link in AutomaticRoleGroup.objects.filter(page=page)}
@@ -620,8 +607,6 @@ def sync_group(group: Group, pages=None) -> None:
 
 def sync_all() -> int:
     """Rebuild Wagtail's permissions from every grant (the ``sync_roles`` command)."""
-    from .models import AutomaticRoleGroup
-
     page_ids = {g.page_id for g in _grant_rows()} | set(
         AutomaticRoleGroup.objects.values_list("page_id", flat=True)
     )
@@ -674,8 +659,6 @@ def admin_action_blocked(user, page, action: str = "edit") -> bool:
         return False
     if any(role.page_permissions for role in roles_on(user, page)):
         return False
-    from .models import InheritanceBlock
-
     ancestors = Page.objects.ancestor_of(page, inclusive=True).values_list("pk", flat=True)
     if not InheritanceBlock.objects.filter(page_id__in=ancestors).exists():
         return False

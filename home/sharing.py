@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
 from . import roles
+from .models import InheritanceBlock
 
 MAX_CANDIDATES = 20
 
@@ -136,12 +137,10 @@ def sharing_view(request, page_id):
 
     chain = roles.inheritance_chain(page)
     above = [page_id for page_id in chain if page_id != page.pk] + [roles.site_root_id()]
-    inherited = describe(roles._grant_rows(page_ids=above))
+    inherited = describe(roles.grants_on_pages(above))
     local = describe(roles.grants_on(page))
     query = request.GET.get("q", "")
     users, groups = find_principals(query)
-    from .models import InheritanceBlock
-
     return TemplateResponse(
         request,
         "home/admin/sharing.html",

@@ -27,6 +27,8 @@ from wagtail.search.backends.elasticsearch9 import (
 )
 from wagtail.search.index import AutocompleteField, FilterField
 
+from search import indexing
+
 KEYS_ANALYZER = "sandyq_keys"
 TEXT_ANALYZER = "sandyq_text"
 
@@ -92,8 +94,6 @@ class SandyqElasticsearchMapping(Elasticsearch9Mapping):
         return mapping
 
     def get_document(self, obj):
-        from search import indexing
-
         if not isinstance(obj, Page):
             return super().get_document(obj)
         # One analysis for both the search_terms field and the sandyq_* fields.
@@ -121,6 +121,9 @@ class SandyqElasticsearchBackend(Elasticsearch9SearchBackend):
     autocomplete_query_compiler_class = SandyqAutocompleteQueryCompiler
 
     settings = deep_update(deepcopy(Elasticsearch9SearchBackend.settings), ANALYSIS_SETTINGS)
+    #: Read by ``search.indexing`` (which this module imports): the backends to
+    #: re-send a page to when its access tokens or place change.
+    takes_sandyq_fields = True
 
 
 SearchBackend = SandyqElasticsearchBackend

@@ -17,14 +17,18 @@ applies anything (E002 waits until no migration is pending).
 from django.core import checks
 from django.db import DatabaseError
 
+from . import analysis
+from .columns import missing_triggers
+from .engines import get_engine
+from .engines.elasticsearch import ElasticsearchEngine
+from .integrity import measure
+from .models import SearchEntry
+
 
 @checks.register(checks.Tags.database)
 def search_index_is_current(app_configs=None, databases=None, **kwargs):
     if not databases:
         return []
-    from . import analysis
-    from .models import SearchEntry
-
     try:
         stale = SearchEntry.objects.exclude(analyser_version=analysis.ANALYSER_VERSION).count()
     except DatabaseError:  # not migrated yet
@@ -46,8 +50,6 @@ def search_index_is_current(app_configs=None, databases=None, **kwargs):
 def change_log_is_written(app_configs=None, databases=None, **kwargs):
     """SQLite: the triggers that tell each process's search arrays of changes exist."""
     from django.db import connections
-
-    from .columns import missing_triggers
 
     errors = []
     for alias in databases or []:
@@ -77,10 +79,6 @@ def change_log_is_written(app_configs=None, databases=None, **kwargs):
 def search_index_is_filled(app_configs=None, databases=None, **kwargs):
     """The index holds (nearly) every page it should: not emptied, not left half-written."""
     from django.db import connections
-
-    from .engines import get_engine
-    from .engines.elasticsearch import ElasticsearchEngine
-    from .integrity import measure
 
     if "default" not in (databases or []) or isinstance(get_engine(), ElasticsearchEngine):
         return []

@@ -23,12 +23,20 @@ from django.db import connection, transaction
 from wagtail.models import Page
 from wagtail.rich_text import get_text_for_indexing
 
+from docs_library.access import record_tokens
+from docs_library.access import records_showing as showing
 from docs_library.models import (
     DocumentAttachment,
     DocumentPage,
     LibraryDocument,
 )
-from home.models import AnnouncementPage, HomePage, OrganisationPage, RegionalBranchPage
+from home.models import (
+    AnnouncementPage,
+    HomePage,
+    OrganisationPage,
+    RegionalBranchPage,
+    organisation_page_models,
+)
 from search import analysis
 from search.engines.database import placeholders
 from search.models import EntryKind, EntryStatus, SearchEntry, SearchText
@@ -47,8 +55,6 @@ MAX_TSVECTOR_POSITIONS = 256
 
 def searched_models() -> list[type[Page]]:
     """The page types search looks at, organisation pages first."""
-    from home.models import organisation_page_models
-
     return [*organisation_page_models(), AnnouncementPage, DocumentPage]
 
 
@@ -65,11 +71,8 @@ def kind_of(page) -> str:
 
 
 def status_of(page) -> str:
-    """Archived when the page says so; archiving arrives with its own issue.
-
-    Until then no page has ``archived_at`` and everything is current; when the
-    field appears, this starts telling the two apart without a change here.
-    """
+    """Archived when the page says so (a record's ``archived_at``); any other page
+    is current."""
     if getattr(page, "archived_at", None):
         return EntryStatus.ARCHIVED
     return EntryStatus.CURRENT
@@ -338,8 +341,6 @@ def _split(values: dict) -> tuple[dict, dict]:
 
 
 def records_showing(document: LibraryDocument):
-    from docs_library.access import records_showing as showing
-
     return showing(document).select_related("main_file")
 
 
@@ -449,11 +450,6 @@ def remove_orphans() -> int:
     return deleted
 
 
-def stale_count() -> int:
-    """Live searchable pages whose entry is missing or from another analyser version."""
-    return sum(queryset.count() for _model, queryset in pages_to_index(everything=False))
-
-
 # --- Elasticsearch ------------------------------------------------------------------
 
 
@@ -465,8 +461,6 @@ def elasticsearch_fields(page) -> dict:
     """
     if not (is_searched(page) and page.live):
         return {}
-    from docs_library.access import record_tokens
-
     text = page_text(page)
     values = entry_values(page, text=text)
     tokens = sorted(record_tokens(page)) if isinstance(page, DocumentPage) else ["public"]
@@ -495,12 +489,10 @@ def elasticsearch_fields(page) -> dict:
 def elasticsearch_backends():
     from wagtail.search.backends import get_search_backends
 
-    from search.backends import SandyqElasticsearchBackend
-
     return [
         backend
         for backend in get_search_backends(with_auto_update=True)
-        if isinstance(backend, SandyqElasticsearchBackend)
+        if getattr(backend, "takes_sandyq_fields", False)
     ]
 
 

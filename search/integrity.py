@@ -26,6 +26,7 @@ from django.db import connection
 
 from wagtail.models import Page
 
+from search.indexing import searched_models
 from search.models import SearchEntry, SearchText
 
 logger = logging.getLogger("sandyq.search")
@@ -69,8 +70,6 @@ class IndexHealth:
 
 
 def expected_count() -> int:
-    from search.indexing import searched_models
-
     content_types = ContentType.objects.get_for_models(*searched_models()).values()
     return Page.objects.live().filter(content_type__in=list(content_types)).count()
 

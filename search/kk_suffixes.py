@@ -5,7 +5,7 @@ templates with archiphonemes, and every chain (plural → possessive → case fo
 nouns; tense, participle and verbal noun for verbs) is expanded for both
 vowel-harmony series and for every class of sound a stem can end in. The suffix
 order follows apertium-kaz's morphotactics, as measured in
-``shared/reference/KAZAKH-SEARCH.md``. A hand-typed list of ~800 strings could
+``docs/kazakh-search.md``. A hand-typed list of ~800 strings could
 not be checked; these templates can be read against a grammar.
 
 Each expanded chain remembers what it may follow: the last letter of the stem

@@ -3,7 +3,7 @@
 Wagtail's database backend keeps one text blob per object and cannot put the
 access policy, facets or an exact-over-stem ranking inside its query, and at
 100k documents it is unusable on SQLite and scans the whole table on
-PostgreSQL (``shared/reference/SEARCH-PERFORMANCE.md``). So the search app keeps
+PostgreSQL (``docs/search.md``, ``benchmarks/search.py``). So the search app keeps
 this table, written by ``search.indexing`` whenever a page, its file text or
 its place in the tree changes, and lets the full-text engine pick candidates
 from it before anything else is joined:

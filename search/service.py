@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +31,13 @@ from wagtail.models import Page
 
 from docs_library.access import user_tokens
 from docs_library.models import DocumentLanguage, DocumentPage, DocumentType, LibraryDocument
-from home.models import AnnouncementPage, HomePage, RegionalBranchPage
+from home.models import (
+    AnnouncementPage,
+    HomePage,
+    RegionalBranchPage,
+    localised_name,
+    reader_language,
+)
 from search import analysis, indexing, integrity, snippets
 from search.engines import get_engine
 from search.engines.base import FACETS, SORTS, EngineRequest, SearchFilters
@@ -453,7 +458,7 @@ def _region_labels(region_ids) -> dict[int, str]:
     Every search shows them in its facets; there are about twenty and they are
     seldom renamed, so each process keeps them for a minute.
     """
-    language = (translation.get_language() or "kk").split("-")[0]
+    language = reader_language()
     cached = _region_names.get(language)
     missing = cached is not None and any(
         region_id and region_id not in cached[1] for region_id in region_ids
@@ -464,7 +469,7 @@ def _region_labels(region_ids) -> dict[int, str]:
             for pk, title, name_ru, name_en in model.objects.values_list(
                 "pk", "title", "name_ru", "name_en"
             ):
-                names[pk] = {"ru": name_ru, "en": name_en}.get(language) or title
+                names[pk] = localised_name(title, name_ru, name_en, language)
         cached = _region_names[language] = (time.monotonic() + REGION_NAMES_SECONDS, names)
     names = cached[1]
     return {region_id: names.get(region_id, "") for region_id in region_ids if region_id}

@@ -15,14 +15,16 @@ from django.db.models.signals import post_save
 from wagtail.signals import post_page_move
 
 from docs_library.models import DocumentPage
+from home.models import HomePage, RegionalBranchPage
 from home.signals import inheritance_changed
 
 from . import indexing
+from .service import forget_region_names
 from .tasks import update_entry_task
 
 logger = logging.getLogger("sandyq.search")
 
-EXTRACTION_TASK = "docs_library.tasks.extract_document_task"
+EXTRACTION_TASK = "docs_library.files.tasks.extract_document_task"
 
 
 def page_saved(sender, instance, raw=False, **kwargs):
@@ -52,10 +54,6 @@ def inheritance_changed_below(sender, page, **kwargs):
 
 
 def register():
-    from home.models import HomePage, RegionalBranchPage
-
-    from .service import forget_region_names
-
     for model in indexing.searched_models():
         post_save.connect(page_saved, sender=model, dispatch_uid=f"search_entry_{model.__name__}")
     for model in (HomePage, RegionalBranchPage):

@@ -20,7 +20,8 @@ from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import Page, Task, WorkflowState
 
-from docs_library import access, workflow
+from docs_library import access
+from docs_library.lifecycle import workflow
 from docs_library.models import DocumentPage
 from home import roles
 from tests.docs_library.lifecycle import edit_data, publish
@@ -437,7 +438,7 @@ class AdminMatrix(TestCase):
     def test_the_dashboard_counts_only_pages_the_user_may_see(self):
         from django.test import RequestFactory
 
-        from docs_library.admin_access import VisiblePagesSummaryItem
+        from docs_library.admin.access import VisiblePagesSummaryItem
 
         request = RequestFactory().get("/admin/")
         request.user = self.users["district_editor"]

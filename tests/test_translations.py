@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from docs_library.admin_upload import NOT_STORED
+from docs_library.admin.upload import NOT_STORED
 from docs_library.models import AccessLevel, DocumentType
 
 LANGUAGES = ("kk", "ru")

@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Admin URLs naming a record or file the user may not see answer 404.
-    "docs_library.admin_access.HiddenRecordsMiddleware",
+    "docs_library.admin.access.HiddenRecordsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -197,7 +197,7 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAIL_ALLOW_UNICODE_SLUGS = True
 WAGTAILDOCS_DOCUMENT_MODEL = "docs_library.LibraryDocument"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-WAGTAILDOCS_DOCUMENT_FORM_BASE = "docs_library.forms.LibraryDocumentForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "docs_library.files.forms.LibraryDocumentForm"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt", "png", "jpg", "jpeg", "tif", "tiff"]
 WAGTAIL_FRONTEND_LOGIN_URL = "login"  # a URL name: resolved in the reader's language
 WAGTAIL_PASSWORD_RESET_ENABLED = True

@@ -10,8 +10,8 @@ from django.utils import translation
 
 from wagtail.users.models import UserProfile
 
-from docs_library.circulars import Acknowledgement
-from docs_library.workflow import REVIEW_WORKFLOW_NAME, ensure_default_workflow
+from docs_library.circulation.circulars import Acknowledgement
+from docs_library.lifecycle.workflow import REVIEW_WORKFLOW_NAME, ensure_default_workflow
 from home import roles
 from tests.docs_library.lifecycle import days, draft, library_of
 from tests.factories import PrimaryFactory, RegionFactory, UserFactory

@@ -9,7 +9,7 @@ import pytest
 
 from django.utils import translation
 
-from docs_library.circulars import Acknowledgement
+from docs_library.circulation.circulars import Acknowledgement
 from home import roles
 from tests.docs_library.lifecycle import circular, days, library_of
 from tests.factories import (

@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from docs_library import access, archive
+from docs_library import access
+from docs_library.lifecycle import archive
 from docs_library.models import DocumentPage
 from home import roles
 from tests.docs_library import samples

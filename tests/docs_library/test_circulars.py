@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from docs_library import access, circulars
-from docs_library.circulars import Acknowledgement, Distribution
+from docs_library import access
+from docs_library.circulation import circulars
+from docs_library.circulation.circulars import Acknowledgement, Distribution
 from home import roles
 from home.models import PrimaryOrganisationPage
 from tests.docs_library.lifecycle import (

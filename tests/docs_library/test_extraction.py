@@ -7,8 +7,8 @@ import pytesseract
 import pytest
 from PIL import Image
 
-from docs_library import extraction
-from docs_library.extraction import (
+from docs_library.files import extraction
+from docs_library.files.extraction import (
     DONE,
     ENCRYPTED,
     FAILED,
@@ -18,7 +18,7 @@ from docs_library.extraction import (
     render_preview,
     sha256_of,
 )
-from docs_library.validation import ALLOWED_TYPES
+from docs_library.files.validation import ALLOWED_TYPES
 from tests.docs_library import samples
 
 pytestmark = pytest.mark.skipif(

@@ -14,10 +14,10 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
-from docs_library.extraction import DONE, FAILED, extract_text
+from docs_library.files.extraction import DONE, FAILED, extract_text
+from docs_library.files.tasks import extract_document
+from docs_library.files.validation import ALLOWED_TYPES, validate_upload
 from docs_library.models import ExtractionStatus, LibraryDocument
-from docs_library.tasks import extract_document
-from docs_library.validation import ALLOWED_TYPES, validate_upload
 from tests.docs_library import samples
 from tests.factories import library_document
 
@@ -240,7 +240,7 @@ def test_a_bomb_on_a_record_ends_as_failed_and_leaves_the_file_alone(pdf_bomb):
 
 
 def test_a_child_that_overruns_the_time_limit_is_killed(tmp_path, monkeypatch):
-    from docs_library import extraction
+    from docs_library.files import extraction
 
     monkeypatch.setattr(extraction, "KILL_GRACE_SECONDS", 0.2)
     monkeypatch.setattr(extraction, "_extract_txt", lambda path: extraction.time.sleep(30))
@@ -331,7 +331,7 @@ def test_entity_references_in_odt_text_are_dropped_not_expanded(tmp_path, secret
 
 
 def test_a_memory_error_in_python_code_is_the_memory_limit(tmp_path, monkeypatch):
-    from docs_library import extraction
+    from docs_library.files import extraction
 
     monkeypatch.setattr(extraction, "_extract_txt", lambda path: bytearray(4 * 1024 * MB))
     path = samples.write(tmp_path, "есеп.txt", samples.kazakh_txt())
@@ -344,7 +344,7 @@ def test_a_memory_error_in_python_code_is_the_memory_limit(tmp_path, monkeypatch
 
 
 def test_a_crash_that_is_not_about_memory_says_so(tmp_path, monkeypatch):
-    from docs_library import extraction
+    from docs_library.files import extraction
 
     monkeypatch.setattr(extraction, "_extract_txt", lambda path: extraction.os.abort())
     path = samples.write(tmp_path, "есеп.txt", samples.kazakh_txt())

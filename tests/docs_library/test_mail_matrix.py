@@ -37,7 +37,9 @@ from wagtail.models import (
 )
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from docs_library import access, circulars, workflow
+from docs_library import access
+from docs_library.circulation import circulars
+from docs_library.lifecycle import workflow
 from home import roles
 from tests.docs_library.lifecycle import circular, days, draft, edit_data, publish
 from tests.factories import (

@@ -8,8 +8,8 @@ from django.utils import translation
 
 from wagtail.users.models import UserProfile
 
-from docs_library import workflow
-from docs_library.notifications import MailPreference
+from docs_library.circulation.notifications import MailPreference
+from docs_library.lifecycle import workflow
 from home import roles
 from tests.docs_library.lifecycle import circular, draft, library_of, person, primaries
 from tests.factories import UserFactory

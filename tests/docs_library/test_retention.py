@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from wagtail.models import PageLogEntry, Revision
 
-from docs_library.circulars import Distribution
+from docs_library.circulation.circulars import Distribution
+from docs_library.lifecycle.retention import RetentionRule, ensure_default_rules
 from docs_library.models import DocumentPage
-from docs_library.retention import RetentionRule, ensure_default_rules
 from tests.docs_library.lifecycle import circular, days, library_of, words
 from tests.factories import DocumentPageFactory
 

@@ -18,8 +18,8 @@ from django.utils import translation
 from wagtail.models import Collection
 from wagtail.users.models import UserProfile
 
+from docs_library.files.validation import validate_upload
 from docs_library.models import LibraryDocument
-from docs_library.validation import validate_upload
 from tests.docs_library import samples
 from tests.factories import upload
 

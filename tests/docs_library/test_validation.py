@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 
-from docs_library.validation import (
+from docs_library.files.validation import (
     ALLOWED_TYPES,
     DOCX,
     ODT,

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from wagtail.users.models import UserProfile
 
-from docs_library.admin_views import line_diff
+from docs_library.admin.views import line_diff
 from tests.factories import DocumentPageFactory, UserFactory, library_document, upload
 
 FIRST = "Облыстық кеңестің шешімі\nЖиналыс 12 наурызда өтеді.\nШарт: a<b> & c\nТөраға: А. Сейітов\n"

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from wagtail.models import WorkflowState
 
-from docs_library import workflow
+from docs_library.lifecycle import workflow
 from docs_library.models import DocumentPage
 from home import roles
 from tests.docs_library.lifecycle import draft, edit_data, library_of, person, publish, words
@@ -213,7 +213,7 @@ def refused(response) -> bool:
 
 
 def test_states_an_editor_sees(tree, people):
-    from docs_library import archive
+    from docs_library.lifecycle import archive
 
     library = library_of(tree["district"])
     record = draft(library)

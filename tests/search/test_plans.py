@@ -1,7 +1,7 @@
 """The full-text index chooses the candidates; access and facets are joined to them.
 
 Stock Wagtail search walks every index entry and is unusable at scale
-(``shared/reference/SEARCH-PERFORMANCE.md``); these tests keep Sandyq's
+(``docs/search.md``, ``benchmarks/search.py``); these tests keep Sandyq's
 statement from drifting into such a plan on either database.
 
 SQLite's plan does not depend on table sizes (an FTS5 ``MATCH`` is always

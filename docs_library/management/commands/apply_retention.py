@@ -12,7 +12,7 @@ from tqdm import tqdm
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from docs_library.retention import RetentionRule, apply_retention
+from docs_library.lifecycle.retention import RetentionRule, apply_retention
 
 
 def _moment(value: str) -> datetime.datetime:

@@ -39,7 +39,8 @@ from django.utils.text import slugify
 from wagtail.log_actions import log
 from wagtail.models import Page, Site
 
-from docs_library.extraction import extract_text
+from docs_library.files.extraction import extract_text
+from docs_library.files.validation import sha256_of, split_extension
 from docs_library.models import (
     AccessLevel,
     DocumentLanguage,
@@ -48,7 +49,6 @@ from docs_library.models import (
     DocumentType,
     LibraryDocument,
 )
-from docs_library.validation import sha256_of, split_extension
 from home import roles
 
 logger = logging.getLogger("sandyq.import")

@@ -12,8 +12,8 @@ from tqdm import tqdm
 
 from django.core.management.base import BaseCommand
 
+from docs_library.files.tasks import extract_document, queue_extraction
 from docs_library.models import ExtractionStatus, LibraryDocument
-from docs_library.tasks import extract_document, queue_extraction
 
 
 class Command(BaseCommand):

@@ -21,7 +21,8 @@ from wagtail.models import AbstractPage, PagePermissionTester
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
-from . import access
+from .. import access
+from ..models import LibraryDocument
 
 
 class SandyqPagePermissionPolicy(PagePermissionPolicy):
@@ -74,8 +75,6 @@ class SandyqDocumentPermissionPolicy(CollectionOwnershipPermissionPolicy):
 
 def register():
     from wagtail.permissions import register_permission_policy
-
-    from .models import LibraryDocument
 
     register_permission_policy(AbstractPage, SandyqPagePermissionPolicy())
     register_permission_policy(

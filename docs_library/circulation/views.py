@@ -30,9 +30,11 @@ from wagtail.models import Page
 from home import roles
 from home.models import organisation_page_models
 
-from . import access, circulars
-from .archive import could_view_before_withdrawal
-from .models import DocumentPage
+from .. import access
+from ..lifecycle.archive import could_view_before_withdrawal
+from ..models import DocumentPage
+from . import circulars
+from .forms import MailPreferenceForm
 from .notifications import MailPreference
 
 INBOX_PER_PAGE = 25
@@ -47,12 +49,6 @@ class AcknowledgeForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea({"rows": 2}),
     )
-
-
-class MailPreferenceForm(forms.ModelForm):
-    class Meta:
-        model = MailPreference
-        fields = ["non_essential"]
 
 
 def _organisation_or_404(organisation_id):
@@ -141,7 +137,7 @@ def acknowledge(request, distribution_id):
         circulars.Distribution.objects.select_related("record", "organisation"),
         pk=distribution_id,
     )
-    if not circulars.may_acknowledge(request.user, distribution):
+    if not access.may_acknowledge(request.user, distribution):
         raise Http404
     form = AcknowledgeForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from wagtail.search import index
 
+from ..models import DocumentPage, LibraryDocument
 from .extraction import extract_text
-from .models import LibraryDocument
 
 logger = logging.getLogger("sandyq.extraction")
 
@@ -74,8 +74,6 @@ def extract_document(document: LibraryDocument) -> LibraryDocument:
 
 def reindex_document_and_records(document: LibraryDocument) -> None:
     """The file's text is searched through the file and through the records that show it."""
-    from .models import DocumentPage
-
     index.insert_or_update_object(document)
     records = DocumentPage.objects.filter(main_file=document) | DocumentPage.objects.filter(
         attachments__document=document

@@ -21,17 +21,13 @@ import logging
 from dataclasses import dataclass
 
 from django_tasks import task
-from modelcluster.fields import ParentalKey
 
-from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.db.models.functions import Substr
-from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
 
-from wagtail.admin.panels import PageChooserPanel
-from wagtail.models import Orderable, Page
+from wagtail.models import Page
 from wagtail.signals import page_published
 
 from home import roles
@@ -40,11 +36,23 @@ from home.models import (
     OrganisationLevel,
     PrimaryOrganisationPage,
     RegionalBranchPage,
+    localised_name,
     organisation_page_models,
 )
 
-from . import access
-from .models import Addressing, DocumentPage, DocumentType
+from .. import access
+from ..models import (
+    Acknowledgement,
+    Addressing,
+    CircularAddressee,
+    Distribution,
+    DocumentPage,
+    DocumentType,
+    Status,
+    distribution_status,
+    is_overdue_date,
+)
+from .notifications import notify_circular_received, notify_overdue
 
 logger = logging.getLogger("sandyq.circulars")
 
@@ -56,135 +64,6 @@ LEVEL_MODELS = {
 }
 # How many page ids one query names at most (SQLite's limit is far above it).
 ID_CHUNK = 5000
-
-
-class CircularAddressee(Orderable):
-    """One organisation of a circular's chosen list (kept in the record's revisions)."""
-
-    record = ParentalKey(
-        "docs_library.DocumentPage", on_delete=models.CASCADE, related_name="addressees"
-    )
-    organisation = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("organisation"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-
-    panels = [
-        PageChooserPanel(
-            "organisation",
-            [
-                "home.RegionalBranchPage",
-                "home.DistrictBranchPage",
-                "home.PrimaryOrganisationPage",
-            ],
-        )
-    ]
-
-    class Meta(Orderable.Meta):
-        verbose_name = _("addressed organisation")
-        verbose_name_plural = _("addressed organisations")
-
-
-class Distribution(models.Model):
-    """A circular in one addressed organisation's inbox."""
-
-    record = models.ForeignKey(
-        DocumentPage,
-        verbose_name=_("circular"),
-        on_delete=models.CASCADE,
-        related_name="distributions",
-    )
-    organisation = models.ForeignKey(
-        Page, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField(_("received"), default=timezone.now)
-    # The organisation's first acknowledgement, copied here for the dashboards.
-    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("acknowledged by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("distribution")
-        verbose_name_plural = _("distributions")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["record", "organisation"], name="one_distribution_per_organisation"
-            )
-        ]
-        indexes = [models.Index(fields=["organisation", "-created_at"], name="inbox_newest_first")]
-
-    def __str__(self):
-        return f"{self.record_id} → {self.organisation_id}"
-
-    def status(self, today=None) -> str:
-        return distribution_status(self.record, self.acknowledged_at, today)
-
-
-class Acknowledgement(models.Model):
-    """One person's "read and acknowledged" (Таныстым / Ознакомлен) of a circular."""
-
-    record = models.ForeignKey(
-        DocumentPage,
-        verbose_name=_("circular"),
-        on_delete=models.CASCADE,
-        related_name="acknowledgements",
-    )
-    distribution = models.ForeignKey(
-        Distribution,
-        verbose_name=_("for organisation"),
-        on_delete=models.CASCADE,
-        related_name="acknowledgements",
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("person"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    comment = models.TextField(_("comment"), blank=True, max_length=2000)
-    created_at = models.DateTimeField(_("acknowledged"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("acknowledgement")
-        verbose_name_plural = _("acknowledgements")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["record", "user"], name="one_acknowledgement_per_person"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.user_id} ✓ {self.record_id}"
-
-
-# --- statuses ------------------------------------------------------------------------
-
-
-class Status(models.TextChoices):
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    PENDING = "pending", _("Pending")
-    OVERDUE = "overdue", _("Overdue")
-
-
-def is_overdue_date(record, today=None) -> bool:
-    today = today or timezone.localdate()
-    return bool(record.response_deadline and record.response_deadline < today)
-
-
-def distribution_status(record, acknowledged_at, today=None) -> str:
-    if acknowledged_at:
-        return Status.ACKNOWLEDGED
-    return Status.OVERDUE if is_overdue_date(record, today) else Status.PENDING
 
 
 # --- addressing ---------------------------------------------------------------------------
@@ -273,15 +152,6 @@ def distributed_organisations(record):
 
 
 # --- acknowledging -----------------------------------------------------------------------
-
-
-def may_acknowledge(user, distribution) -> bool:
-    record = distribution.record
-    return (
-        record.live
-        and roles.has_site_permission(user, distribution.organisation, roles.ACKNOWLEDGE)
-        and access.can_view(user, record)
-    )
 
 
 def acknowledge(distribution, user, comment: str = "") -> tuple["Acknowledgement", bool]:
@@ -480,8 +350,7 @@ class OrganisationName:
     @property
     def display_name(self) -> str:
         """As ``OrganisationPage.display_name``: the reader's language, else Kazakh."""
-        language = (translation.get_language() or "kk").split("-")[0]
-        return {"ru": self.name_ru, "en": self.name_en}.get(language) or self.title
+        return localised_name(self.title, self.name_ru, self.name_en)
 
 
 def organisation_names(ids) -> dict[int, OrganisationName]:
@@ -575,39 +444,6 @@ def circulars_managed_by(user):
 # --- people to tell ----------------------------------------------------------------------------
 
 
-def staff_of(organisation_ids) -> dict[int, set[int]]:
-    """Active users with a role of their own (or their group's) on each organisation,
-    allowing them to acknowledge there: {user id: {organisation ids}}.
-
-    Inherited roles are left out: a regional secretary is not told of every
-    circular to each primary organisation below. Reads ``home.roles``'
-    grant rows for many pages at once, as its Sharing view does.
-    """
-    from django.contrib.auth import get_user_model
-
-    organisation_ids = list(organisation_ids)
-    by_user: dict[int, set[int]] = {}
-    by_group: dict[int, set[int]] = {}
-    for start in range(0, len(organisation_ids), ID_CHUNK):
-        chunk = organisation_ids[start : start + ID_CHUNK]
-        for grant in roles._grant_rows(page_ids=chunk):
-            if not grant.role.allows(roles.ACKNOWLEDGE):
-                continue
-            if grant.user_id:
-                by_user.setdefault(grant.user_id, set()).add(grant.page_id)
-            elif grant.group_id:
-                by_group.setdefault(grant.group_id, set()).add(grant.page_id)
-    User = get_user_model()
-    if by_group:
-        memberships = User.groups.through.objects.filter(group_id__in=by_group).values_list(
-            "user_id", "group_id"
-        )
-        for user_id, group_id in memberships:
-            by_user.setdefault(user_id, set()).update(by_group[group_id])
-    active = set(User.objects.filter(pk__in=by_user, is_active=True).values_list("pk", flat=True))
-    return {user_id: pages for user_id, pages in by_user.items() if user_id in active}
-
-
 # --- background work ------------------------------------------------------------------------
 
 
@@ -620,8 +456,6 @@ def distribute_task(record_id: int) -> dict:
     added, removed = distribute(record)
     mailed = 0
     if record.live:
-        from .notifications import notify_circular_received
-
         mailed = notify_circular_received(record)
     logger.info("Circular %s: %s distributions added, %s removed", record_id, added, removed)
     return {"added": added, "removed": removed, "mailed": mailed}
@@ -633,8 +467,6 @@ def remind_overdue_task(record_id: int) -> dict:
     record = DocumentPage.objects.filter(pk=record_id).first()
     if record is None or not record.live or not is_overdue_date(record):
         return {"reminded": 0}
-    from .notifications import notify_overdue
-
     return {"reminded": notify_overdue(record)}
 
 
@@ -653,9 +485,6 @@ def connect_signals():
     page_published.connect(
         on_page_published, sender=DocumentPage, dispatch_uid="sandyq_distribute_circular"
     )
-
-
-connect_signals()
 
 
 def acknowledgement_context(request, record) -> dict:

@@ -1,14 +1,8 @@
-"""Document libraries: the file model with its versions, and the document record.
-
-A ``DocumentPage`` is the record (Plone's File with metadata); its files are
-``LibraryDocument`` objects, Wagtail's document model extended with the text
-inside the file, its checksum, its real type and a first-page preview.
-Replacing a file keeps the old one as a numbered ``DocumentVersion`` and the
-document's URL goes on serving the current file under its original name.
+"""The document record and its library: a ``DocumentPage`` is the record (Plone's
+File with metadata), filed in a ``DocumentLibraryPage``; its files are
+``LibraryDocument`` objects (``models.files``).
 """
 
-import os
-import uuid
 from urllib.parse import urlencode
 
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -16,11 +10,9 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, models, transaction
 from django.db.models import ExpressionWrapper, F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -34,11 +26,11 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
-from wagtail.documents.models import AbstractDocument, DocumentQuerySet
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 
 from home.collation import kazakh_sort_key, natural_sort_key
 from home.models import (
@@ -46,35 +38,14 @@ from home.models import (
     SEARCH_TERMS_FIELD,
     AnalysedTextMixin,
     OrganisationLevel,
+    breadcrumb,
     format_registration_number,
-    organisation_page_models,
+    nearest_organisation,
 )
 
-from .panels import ReviewHistoryPanel
-
-
-def private_storage():
-    """The storage that holds document files, out of reach of the web server.
-
-    A callable, so migrations name this function rather than freezing a
-    machine's folder, and deployments point ``STORAGES["private"]`` anywhere.
-    """
-    return storages["private"]
-
-
-def document_upload_to(instance, filename):
-    """A stored name the uploader does not control; the original name is kept apart."""
-    extension = os.path.splitext(filename)[1].lower()[:10]
-    return f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
-
-
-def version_upload_to(instance, filename):
-    extension = os.path.splitext(filename)[1].lower()[:10]
-    return f"versions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
-
-
-def preview_upload_to(instance, filename):
-    return f"previews/{uuid.uuid4().hex}.png"
+from ..admin.panels import ReviewHistoryPanel
+from .files import LibraryDocument
+from .services import services
 
 
 class DocumentType(models.TextChoices):
@@ -130,252 +101,6 @@ ADDRESSABLE_LEVELS = [
 ]
 
 
-class ExtractionStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    DONE = "done", _("Done")
-    OCR = "ocr", _("Read by OCR")
-    FAILED = "failed", _("Failed")
-    ENCRYPTED = "encrypted", _("Encrypted")
-
-
-class LibraryDocument(AbstractDocument):
-    file = models.FileField(
-        _("file"), upload_to=document_upload_to, storage=private_storage, max_length=255
-    )
-    original_filename = models.CharField(_("original file name"), max_length=255, blank=True)
-    mime_type = models.CharField(_("type"), max_length=100, blank=True, editable=False)
-    sha256 = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
-    extracted_text = models.TextField(_("extracted text"), blank=True, editable=False)
-    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True, editable=False)
-    language = models.CharField(_("detected language"), max_length=5, blank=True, editable=False)
-    extraction_status = models.CharField(
-        _("text extraction"),
-        max_length=10,
-        choices=ExtractionStatus.choices,
-        default=ExtractionStatus.PENDING,
-        editable=False,
-    )
-    extraction_error = models.TextField(_("extraction error"), blank=True, editable=False)
-    extracted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    preview = models.FileField(
-        _("preview"),
-        upload_to=preview_upload_to,
-        storage=private_storage,
-        blank=True,
-        editable=False,
-        max_length=255,
-    )
-
-    admin_form_fields = ("title", "file", "collection", "tags")
-
-    search_fields = AbstractDocument.search_fields + [
-        index.SearchField("extracted_text"),
-        index.SearchField("original_filename"),
-        index.FilterField("mime_type"),
-        index.FilterField("extraction_status"),
-    ]
-
-    objects = DocumentQuerySet.as_manager()
-
-    class Meta(AbstractDocument.Meta):
-        verbose_name = _("file")
-        verbose_name_plural = _("files")
-        permissions = [("choose_document", "Can choose document")]
-
-    def clean(self):
-        if not self.file:
-            return  # the form has already said the file is missing or empty
-        super().clean()
-
-    @property
-    def filename(self):
-        """The name the uploader gave, which the URL and downloads keep."""
-        return self.original_filename or os.path.basename(self.file.name)
-
-    @property
-    def content_type(self):
-        return self.mime_type or super().content_type
-
-    @property
-    def current_version_number(self) -> int:
-        return self.versions.count() + 1
-
-    @property
-    def preview_url(self):
-        if not self.preview:
-            return ""
-        return reverse("docs_library:preview", args=[self.pk])
-
-    def apply_upload(self, info, *, replacing: bool = False) -> None:
-        """Take the facts about a freshly accepted file (a ``validation.UploadInfo``).
-
-        A replacement keeps the document's file name (with the new file's
-        extension), so its URL, often printed on paper, stays the same. What was
-        known about the previous file (its text, pages, preview) no longer
-        holds, so it is cleared until extraction runs again.
-        """
-        if replacing and self.original_filename:
-            stem = os.path.splitext(self.original_filename)[0]
-            self.original_filename = f"{stem}.{info.extension}"
-        else:
-            self.original_filename = info.clean_name
-        self.mime_type = info.mime
-        self.sha256 = info.sha256
-        self.file_size = info.size
-        self.extraction_status = ExtractionStatus.PENDING
-        self.extraction_error = ""
-        self.extracted_text = ""
-        self.page_count = None
-        self.language = ""
-        self.extracted_at = None
-        self.preview = ""
-        self._needs_extraction = True
-
-    @classmethod
-    def from_upload(cls, upload, *, title: str = "", user=None, collection=None):
-        """Check and store an uploaded file (a Django ``File``) as a new document.
-
-        Raises ``ValidationError`` with a message for the uploader when the file
-        is refused; nothing is stored then.
-        """
-        from wagtail.models import Collection
-
-        from .validation import validate_upload
-
-        info = validate_upload(upload, upload.name)
-        document = cls(
-            title=title or os.path.splitext(info.clean_name)[0],
-            collection=collection or Collection.get_first_root_node(),
-            uploaded_by_user=user if getattr(user, "pk", None) else None,
-        )
-        document.file.save(info.clean_name, upload, save=False)
-        try:
-            document.apply_upload(info)
-            document._set_file_hash()
-            document.save()
-        except Exception:
-            document.file.delete(save=False)  # no stored file without its row
-            raise
-        return document
-
-    def keep_current_file_as_version(self, stored_name: str, user=None, comment: str = ""):
-        """Record the file stored under ``stored_name`` as the next old version.
-
-        The stored file is not copied or moved: the version points at it, and
-        the new upload is stored under a name of its own.
-        """
-        previous = LibraryDocument.objects.get(pk=self.pk)
-        last = self.versions.aggregate(models.Max("number"))["number__max"] or 0
-        return DocumentVersion.objects.create(
-            document=self,
-            number=last + 1,
-            file=stored_name,
-            original_filename=previous.filename,
-            mime_type=previous.mime_type,
-            sha256=previous.sha256,
-            file_size=previous.file_size,
-            extracted_text=previous.extracted_text,
-            created_by=user if getattr(user, "pk", None) else None,
-            comment=comment,
-        )
-
-    def replace_file(self, upload, *, user=None, comment: str = "") -> None:
-        """Replace the file, keeping the old one as a numbered version; the URL stays."""
-        from .validation import validate_upload
-
-        info = validate_upload(upload, upload.name)
-        with transaction.atomic():
-            self.keep_current_file_as_version(self.file.name, user=user, comment=comment)
-            self.file.save(info.clean_name, upload, save=False)
-            self.apply_upload(info, replacing=True)
-            self._set_file_hash()
-            self.save()
-
-
-class DocumentVersion(models.Model):
-    """An earlier file of a document, kept when the file was replaced."""
-
-    document = models.ForeignKey(LibraryDocument, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField(_("version"))
-    file = models.FileField(
-        _("file"), upload_to=version_upload_to, storage=private_storage, max_length=255
-    )
-    original_filename = models.CharField(_("file name"), max_length=255)
-    mime_type = models.CharField(_("type"), max_length=100, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
-    file_size = models.PositiveBigIntegerField(_("size"), null=True)
-    extracted_text = models.TextField(blank=True)
-    created_at = models.DateTimeField(_("replaced at"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("replaced by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    comment = models.CharField(_("comment"), max_length=500, blank=True)
-
-    class Meta:
-        verbose_name = _("file version")
-        verbose_name_plural = _("file versions")
-        ordering = ["-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["document", "number"], name="unique_version_number")
-        ]
-
-    def __str__(self):
-        return f"{self.document} v{self.number}"
-
-    @property
-    def filename(self):
-        return self.original_filename
-
-    @property
-    def url(self):
-        return reverse(
-            "docs_library:version", args=[self.document_id, self.number, self.original_filename]
-        )
-
-
-def nearest_organisation(page_or_parent, *, inclusive=True):
-    """The organisation page at or above ``page_or_parent`` that is nearest to it."""
-    return (
-        Page.objects.ancestor_of(page_or_parent, inclusive=inclusive)
-        .type(*organisation_page_models())
-        .order_by("-depth")
-        .specific()
-        .first()
-    )
-
-
-def nearest_organisation_ids(pages) -> dict[int, int | None]:
-    """``nearest_organisation(page, inclusive=False)`` of many pages, as ids, in a
-    query per 900 distinct ancestors (a moved subtree may hold thousands of records)."""
-    steplen = Page.steplen
-    ancestor_paths = sorted(
-        {page.path[: depth * steplen] for page in pages for depth in range(1, page.depth)}
-    )
-    organisations = {}
-    for start in range(0, len(ancestor_paths), 900):
-        organisations.update(
-            Page.objects.filter(path__in=ancestor_paths[start : start + 900])
-            .type(*organisation_page_models())
-            .values_list("path", "pk")
-        )
-    nearest = {}
-    for page in pages:
-        paths = (page.path[: depth * steplen] for depth in range(page.depth - 1, 0, -1))
-        nearest[page.pk] = next(
-            (organisations[path] for path in paths if path in organisations), None
-        )
-    return nearest
-
-
-def organisation_breadcrumb_of(page):
-    return list(page.get_ancestors().filter(depth__gt=1).specific())
-
-
 class DocumentLibraryPage(Page):
     """A folder of documents belonging to one organisation; libraries may nest."""
 
@@ -420,9 +145,7 @@ class DocumentLibraryPage(Page):
     PER_PAGE = 25
 
     def documents(self, user):
-        from .access import viewable
-
-        return viewable(user, DocumentPage.objects.child_of(self).live())
+        return services.viewable(user, DocumentPage.objects.child_of(self).live())
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -465,7 +188,7 @@ class DocumentLibraryPage(Page):
             chosen_year=chosen_year,
             sort=sort,
             query_prefix=urlencode({key: value for key, value in query.items() if value}),
-            breadcrumb=organisation_breadcrumb_of(self),
+            breadcrumb=breadcrumb(self),
         )
         return context
 
@@ -535,12 +258,10 @@ class DocumentPageForm(WagtailAdminPageForm):
                 data[f"addressees-{key}"] = "0"
         super().__init__(data, *args, **kwargs)
         # Choosers list records by title: only those this editor may see.
-        from .access import viewable
-
         for name in ("related_documents", "supersedes"):
             if name in self.fields and self.for_user is not None:
                 field = self.fields[name]
-                field.queryset = viewable(self.for_user, field.queryset)
+                field.queryset = services.viewable(self.for_user, field.queryset)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -665,7 +386,7 @@ class DocumentPage(AnalysedTextMixin, Page):
         related_name="+",
     )
 
-    # A circular or decision addressed down the tree (docs_library.circulars).
+    # A circular or decision addressed down the tree (docs_library.circulation.circulars).
     addressing = models.CharField(
         _("addressed to"),
         max_length=10,
@@ -682,7 +403,7 @@ class DocumentPage(AnalysedTextMixin, Page):
     )
     response_deadline = models.DateField(_("response deadline"), null=True, blank=True)
     acknowledgement_required = models.BooleanField(_("acknowledgement required"), default=False)
-    # Archive and withdrawal (docs_library.archive); kept out of revisions.
+    # Archive and withdrawal (docs_library.lifecycle.archive); kept out of revisions.
     archived_at = models.DateTimeField(_("archived on"), null=True, blank=True, editable=False)
     archived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -804,17 +525,13 @@ class DocumentPage(AnalysedTextMixin, Page):
         """Only records a signed-out visitor may read are announced to search
         engines, as the access policy answers (Wagtail's sitemap already leaves
         out every page that is not live)."""
-        from .access import anonymous_may_view
-
-        if not anonymous_may_view(self, request):
+        if not services.anonymous_may_view(self, request):
             return []
         return super().get_sitemap_urls(request)
 
     def permissions_for_user(self, user):
         """Wagtail's tester, allowing nothing on a record the user may not see."""
-        from .permissions import RecordPermissionTester  # permissions asks access, which imports us
-
-        return RecordPermissionTester(user, self)
+        return services.permission_tester(user, self)
 
     @property
     def status_string(self):
@@ -834,26 +551,18 @@ class DocumentPage(AnalysedTextMixin, Page):
     def route(self, request, path_components):
         """A withdrawn record still answers at its URL, with a notice (``archive``)."""
         if not path_components and not self.live and self.withdrawn_at:
-            from wagtail.url_routing import RouteResult
-
             return RouteResult(self, kwargs={"withdrawn": True})
         return super().route(request, path_components)
 
     def serve(self, request, *args, withdrawn=False, **kwargs):
-        from .access import can_view
-        from .serving import deny
-
         if withdrawn:
-            from .archive import serve_withdrawal_notice
-
-            return serve_withdrawal_notice(request, self)
-        if not can_view(request.user, self):
-            return deny(request)
+            return services.withdrawal_notice(request, self)
+        if not services.can_view(request.user, self):
+            return services.deny(request)
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from .access import viewable
-
+        viewable = services.viewable
         context = super().get_context(request, *args, **kwargs)
         files = []
         if self.main_file:
@@ -875,12 +584,10 @@ class DocumentPage(AnalysedTextMixin, Page):
                 request.user,
                 DocumentPage.objects.filter(pk__in=[r.pk for r in self.related_documents.all()]),
             ),
-            breadcrumb=organisation_breadcrumb_of(self),
+            breadcrumb=breadcrumb(self),
         )
         if self.distributions.exists():
-            from .circulars import acknowledgement_context
-
-            context.update(acknowledgement_context(request, self))
+            context.update(services.acknowledgement_context(request, self))
         return context
 
     def find_organisation(self):
@@ -938,7 +645,3 @@ class DocumentAccess(models.Model):
 
     def __str__(self):
         return f"{self.page_id}: {self.token}"
-
-
-# Models kept beside their behaviour; imported here so that Django sees them.
-from . import archive, circulars, notifications, retention, workflow  # noqa: E402, F401, I001

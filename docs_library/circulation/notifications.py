@@ -32,43 +32,20 @@ from django_tasks import task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db import models
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 
-from . import access
+from wagtail.models import TaskState, WorkflowState
+from wagtail.signals import task_submitted, workflow_approved, workflow_rejected, workflow_submitted
+
+from home import roles
+
+from .. import access
+from ..lifecycle.workflow import reviewers_for
+from ..models import Distribution, MailPreference, OrganisationReviewTask
 
 logger = logging.getLogger("sandyq.notifications")
-
-
-class MailPreference(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="sandyq_mail_preference",
-    )
-    non_essential = models.BooleanField(
-        _("Send me mail that is not essential"),
-        default=True,
-        help_text=_(
-            "Submissions for review, approvals, requests for changes, and circulars that ask "
-            "for no acknowledgement. Circulars to acknowledge and reminders always come."
-        ),
-    )
-
-    class Meta:
-        verbose_name = _("mail preference")
-        verbose_name_plural = _("mail preferences")
-
-    def __str__(self):
-        return f"{self.user_id}: {'all' if self.non_essential else 'essential only'}"
-
-    @classmethod
-    def for_user(cls, user) -> "MailPreference":
-        preference, _created = cls.objects.get_or_create(user=user)
-        return preference
 
 
 def site_languages() -> set[str]:
@@ -159,10 +136,6 @@ def page_link(page) -> str:
 @task()
 def notify_review_task(event: str, workflow_state_id: int, task_state_id, actor_id) -> int:
     """Submitted → the nearest reviewers; approved or changes requested → the author."""
-    from wagtail.models import TaskState, WorkflowState
-
-    from .workflow import reviewers_for
-
     workflow_state = WorkflowState.objects.filter(pk=workflow_state_id).first()
     if workflow_state is None:
         return 0
@@ -206,14 +179,125 @@ def notify_review_task(event: str, workflow_state_id: int, task_state_id, actor_
     )
 
 
+# --- notifications on review steps --------------------------------------------------
+#
+# Wagtail mails superusers on submission and the submitter on approval and
+# rejection, in Wagtail's words. For Sandyq's review the reviewers are the
+# organisation's, and every mail speaks the recipient's language in Sandyq's
+# words (above). The receivers below are connected under the
+# dispatch_uids Wagtail's admin uses, from this app's ``ready()``, before
+# ``wagtail.admin`` (later in INSTALLED_APPS) connects its own: Django keeps
+# the first receiver for a uid, so ours take those places, and hand other
+# workflows to Wagtail's notifiers unchanged.
+
+
+def is_review_workflow(workflow) -> bool:
+    return OrganisationReviewTask.objects.filter(workflow_tasks__workflow=workflow).exists()
+
+
+def _queue(event: str, workflow_state, task_state=None, user=None):
+    notify_review_task.enqueue(
+        event,
+        workflow_state.pk,
+        task_state.pk if task_state is not None else None,
+        user.pk if getattr(user, "pk", None) else None,
+    )
+
+
+def on_task_submitted(sender, instance, user=None, **kwargs):
+    """A review step started (first submission, or resubmission after changes)."""
+    if isinstance(instance.task.specific, OrganisationReviewTask):
+        _queue("submitted", instance.workflow_state, instance, user)
+
+
+def on_workflow_submitted(sender, instance, user=None, **kwargs):
+    if is_review_workflow(instance.workflow):
+        return  # the task's own start tells its reviewers
+    from wagtail.admin.signal_handlers import workflow_submission_email_notifier
+
+    workflow_submission_email_notifier(sender=sender, instance=instance, user=user, **kwargs)
+
+
+def on_workflow_approved(sender, instance, user=None, **kwargs):
+    if is_review_workflow(instance.workflow):
+        _queue("approved", instance, None, user)
+        return
+    from wagtail.admin.signal_handlers import workflow_approval_email_notifier
+
+    workflow_approval_email_notifier(sender=sender, instance=instance, user=user, **kwargs)
+
+
+def on_workflow_rejected(sender, instance, user=None, **kwargs):
+    if is_review_workflow(instance.workflow):
+        _queue("rejected", instance, instance.current_task_state, user)
+        return
+    from wagtail.admin.signal_handlers import workflow_rejection_email_notifier
+
+    workflow_rejection_email_notifier(sender=sender, instance=instance, user=user, **kwargs)
+
+
+def connect_review_mail():
+    task_submitted.connect(
+        on_task_submitted, sender=TaskState, dispatch_uid="sandyq_review_submitted"
+    )
+    workflow_submitted.connect(
+        on_workflow_submitted,
+        sender=WorkflowState,
+        dispatch_uid="workflow_state_submitted_email_notification",
+    )
+    workflow_approved.connect(
+        on_workflow_approved,
+        sender=WorkflowState,
+        dispatch_uid="workflow_state_approved_email_notification",
+    )
+    workflow_rejected.connect(
+        on_workflow_rejected,
+        sender=WorkflowState,
+        dispatch_uid="workflow_state_rejected_email_notification",
+    )
+
+
 # --- circulars ---------------------------------------------------------------------------------
+
+
+# How many organisation ids one query names at most.
+STAFF_CHUNK = 5000
+
+
+def staff_of(organisation_ids) -> dict[int, set[int]]:
+    """Active users with a role of their own (or their group's) on each organisation,
+    allowing them to acknowledge there: {user id: {organisation ids}}.
+
+    Inherited roles are left out: a regional secretary is not told of every
+    circular to each primary organisation below. Reads ``home.roles``'
+    grant rows for many pages at once, as its Sharing view does.
+    """
+    organisation_ids = list(organisation_ids)
+    by_user: dict[int, set[int]] = {}
+    by_group: dict[int, set[int]] = {}
+    for start in range(0, len(organisation_ids), STAFF_CHUNK):
+        chunk = organisation_ids[start : start + STAFF_CHUNK]
+        for grant in roles.grants_on_pages(chunk):
+            if not grant.role.allows(roles.ACKNOWLEDGE):
+                continue
+            if grant.user_id:
+                by_user.setdefault(grant.user_id, set()).add(grant.page_id)
+            elif grant.group_id:
+                by_group.setdefault(grant.group_id, set()).add(grant.page_id)
+    User = get_user_model()
+    if by_group:
+        memberships = User.groups.through.objects.filter(group_id__in=by_group).values_list(
+            "user_id", "group_id"
+        )
+        for user_id, group_id in memberships:
+            by_user.setdefault(user_id, set()).update(by_group[group_id])
+    active = set(User.objects.filter(pk__in=by_user, is_active=True).values_list("pk", flat=True))
+    return {user_id: pages for user_id, pages in by_user.items() if user_id in active}
 
 
 def _staff_mail(record, distributions, kind: str, *, essential: bool) -> int:
     """One mail per person for ``distributions`` of ``record``, naming their organisations."""
     from wagtail.models import Page
-
-    from .circulars import staff_of
 
     rows = list(distributions.values_list("pk", "organisation_id"))
     if not rows:
@@ -246,8 +330,6 @@ def _staff_mail(record, distributions, kind: str, *, essential: bool) -> int:
 
 def notify_circular_received(record) -> int:
     """Tell the staff of organisations that received the circular and were not told yet."""
-    from .circulars import Distribution
-
     fresh = Distribution.objects.filter(record=record, notified_at__isnull=True)
     ids = list(fresh.values_list("pk", flat=True))
     if not ids:
@@ -264,8 +346,6 @@ def notify_circular_received(record) -> int:
 
 def notify_overdue(record) -> int:
     """Remind the staff of every organisation that has not acknowledged yet."""
-    from .circulars import Distribution
-
     overdue = Distribution.objects.filter(record=record, acknowledged_at__isnull=True)
     ids = list(overdue.values_list("pk", flat=True))
     sent = _staff_mail(

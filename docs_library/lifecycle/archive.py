@@ -30,18 +30,11 @@ from wagtail.log_actions import log
 from wagtail.search import index
 from wagtail.signals import page_published
 
-from .access import could_view_before_withdrawal
-from .models import DocumentPage
-from .serving import deny
-from .workflow import may_change
+from home.models import breadcrumb
 
-
-def may_archive(user, record) -> bool:
-    return may_change(user, record)
-
-
-def may_withdraw(user, record) -> bool:
-    return record.live and record.permissions_for_user(user).can_unpublish()
+from ..access import could_view_before_withdrawal
+from ..files.serving import deny
+from ..models import DocumentPage
 
 
 def _reindex(record_id: int) -> None:
@@ -120,7 +113,6 @@ def serve_withdrawal_notice(request, record):
     """The notice at a withdrawn record's URL, for those who could read it."""
     if not could_view_before_withdrawal(request.user, record):
         return deny(request)
-    from .models import organisation_breadcrumb_of
 
     return TemplateResponse(
         request,
@@ -129,7 +121,7 @@ def serve_withdrawal_notice(request, record):
             "page": record,
             "self": record,
             "request": request,
-            "breadcrumb": organisation_breadcrumb_of(record),
+            "breadcrumb": breadcrumb(record),
         },
         status=410,
     )
@@ -139,6 +131,3 @@ def connect_signals():
     page_published.connect(
         lift_withdrawal, sender=DocumentPage, dispatch_uid="sandyq_lift_withdrawal"
     )
-
-
-connect_signals()

@@ -22,10 +22,12 @@ from wagtail.admin.views.account import BaseSettingsPanel, notifications_tab
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import access, archive
-from .models import DocumentPage
-from .notifications import MailPreference
-from .retention import RetentionRule
+from .. import access
+from ..circulation.forms import MailPreferenceForm
+from ..circulation.notifications import MailPreference
+from ..lifecycle import archive
+from ..lifecycle.retention import RetentionRule
+from ..models import DocumentPage
 
 # --- views ---------------------------------------------------------------------------------
 
@@ -70,7 +72,7 @@ def _confirm(request, record, action: str, form=None):
 def _archive_or_restore(request, page_id, action):
     """Confirm, then move a record into the archive or back (only a live one goes in)."""
     record = _record(page_id)
-    if not archive.may_archive(request.user, record) or (action == "archive" and not record.live):
+    if not access.may_archive(request.user, record) or (action == "archive" and not record.live):
         raise PermissionDenied
     if request.method == "POST":
         move, message = {
@@ -93,7 +95,7 @@ def restore_view(request, page_id):
 
 def withdraw_view(request, page_id):
     record = _record(page_id)
-    if not archive.may_withdraw(request.user, record):
+    if not access.may_withdraw(request.user, record):
         raise PermissionDenied
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -131,7 +133,7 @@ class ArchiveButton(LifecycleButton):
 
     def is_shown(self, user):
         page = self.page
-        return page.live and not page.archived_at and archive.may_archive(user, page)
+        return page.live and not page.archived_at and access.may_archive(user, page)
 
 
 class RestoreButton(LifecycleButton):
@@ -141,7 +143,7 @@ class RestoreButton(LifecycleButton):
     url_name = "sandyq_restore"
 
     def is_shown(self, user):
-        return bool(self.page.archived_at) and archive.may_archive(user, self.page)
+        return bool(self.page.archived_at) and access.may_archive(user, self.page)
 
 
 class WithdrawButton(LifecycleButton):
@@ -151,7 +153,7 @@ class WithdrawButton(LifecycleButton):
     url_name = "sandyq_withdraw"
 
     def is_shown(self, user):
-        return archive.may_withdraw(user, self.page)
+        return access.may_withdraw(user, self.page)
 
 
 class DashboardButton(PageMenuItem):
@@ -212,12 +214,6 @@ register_snippet(RetentionRuleViewSet)
 
 
 # --- mail settings in the admin account ------------------------------------------------------
-
-
-class MailPreferenceForm(forms.ModelForm):
-    class Meta:
-        model = MailPreference
-        fields = ["non_essential"]
 
 
 class MailPreferencePanel(BaseSettingsPanel):

@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404, redirect
 
-from .access import can_view
-from .models import DocumentVersion, LibraryDocument
+from ..access import can_view
+from ..models import DocumentVersion, LibraryDocument
 from .serving import deny, serve_file
 
 

@@ -1,10 +1,12 @@
 """Admin panels of the document record that show its life rather than edit it.
 
-Kept apart from ``models`` because the page class names them in its body,
-before the modules that compute what they show (``workflow``) can be imported.
+The page class names them in its body; what they show comes from
+``lifecycle.states``, which reads Wagtail's audit log and no model of ours.
 """
 
 from wagtail.admin.panels import Panel
+
+from ..lifecycle.states import lifecycle_state, review_history
 
 
 class ReviewHistoryPanel(Panel):
@@ -23,8 +25,6 @@ class ReviewHistoryPanel(Panel):
             return bool(self.instance.pk)
 
         def get_context_data(self, parent_context=None):
-            from .workflow import lifecycle_state, review_history
-
             context = super().get_context_data(parent_context)
             context["state"] = lifecycle_state(self.instance)
             context["entries"] = review_history(self.instance)

@@ -34,8 +34,8 @@ from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportVie
 from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
 from wagtail.models import Page
 
-from .access import hidden_file_ids, hidden_page_ids, visible_files, visible_pages
-from .models import DocumentPage, LibraryDocument
+from ..access import hidden_file_ids, hidden_page_ids, visible_files, visible_pages
+from ..models import DocumentPage, LibraryDocument
 
 # --- URLs that name a page or a file -------------------------------------------------------
 

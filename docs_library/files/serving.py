@@ -10,7 +10,7 @@ from urllib.parse import quote
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
 
-from . import access
+from .. import access
 
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 

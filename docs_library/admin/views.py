@@ -18,8 +18,8 @@ from django.views.generic import TemplateView
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .access import can_edit_file
-from .models import ExtractionStatus, LibraryDocument
+from ..access import can_edit_file
+from ..models import ExtractionStatus, LibraryDocument
 
 CURRENT = "current"
 #: Unchanged lines shown around each change, as in ``diff -u``.

@@ -1,0 +1,2 @@
+"""The circulation room: circulars addressed down the tree, their distribution,
+inboxes, acknowledgements, dashboards and mail."""

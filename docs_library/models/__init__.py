@@ -1,0 +1,76 @@
+"""Every model of ``docs_library``, fields and small methods about the row itself.
+
+Behaviour (services, tasks, mail, views) imports these; they import no
+behaviour. ``from docs_library.models import X`` names any of them.
+"""
+
+from .circulation import (
+    Acknowledgement,
+    CircularAddressee,
+    Distribution,
+    MailPreference,
+    Status,
+    distribution_status,
+    is_overdue_date,
+)
+from .files import (
+    DocumentVersion,
+    ExtractionStatus,
+    LibraryDocument,
+    document_upload_to,
+    preview_upload_to,
+    private_storage,
+    version_upload_to,
+)
+from .lifecycle import CountedFrom, OrganisationReviewTask, RequestChangesForm, RetentionRule
+from .records import (
+    ADDRESSABLE_LEVELS,
+    DOCUMENT_TYPE_CODES,
+    AccessLevel,
+    Addressing,
+    DocumentAccess,
+    DocumentAttachment,
+    DocumentLanguage,
+    DocumentLibraryPage,
+    DocumentPage,
+    DocumentPageForm,
+    DocumentPageQuerySet,
+    DocumentPageTag,
+    DocumentType,
+    RegistrationSequence,
+)
+
+__all__ = [
+    "ADDRESSABLE_LEVELS",
+    "DOCUMENT_TYPE_CODES",
+    "AccessLevel",
+    "Acknowledgement",
+    "Addressing",
+    "CircularAddressee",
+    "CountedFrom",
+    "Distribution",
+    "DocumentAccess",
+    "DocumentAttachment",
+    "DocumentLanguage",
+    "DocumentLibraryPage",
+    "DocumentPage",
+    "DocumentPageForm",
+    "DocumentPageQuerySet",
+    "DocumentPageTag",
+    "DocumentType",
+    "DocumentVersion",
+    "ExtractionStatus",
+    "LibraryDocument",
+    "MailPreference",
+    "OrganisationReviewTask",
+    "RegistrationSequence",
+    "RequestChangesForm",
+    "RetentionRule",
+    "Status",
+    "distribution_status",
+    "document_upload_to",
+    "is_overdue_date",
+    "preview_upload_to",
+    "private_storage",
+    "version_upload_to",
+]

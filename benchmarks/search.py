@@ -30,7 +30,7 @@ queries:
   (``SET enable_seqscan = off`` around that timing only), the index-forced
   floor the statement should stand beside;
 * engine: Sandyq's database engine, access filter and facet counts included
-  (on SQLite FTS5 and the arrays of ``search.columns``; on PostgreSQL one
+  (on SQLite FTS5 and the arrays of ``search.engines.columns``; on PostgreSQL one
   statement), for a staff user with grants;
 * service: ``search.service.search`` as the archive view calls it: engine,
   pages, links and snippets;

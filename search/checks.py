@@ -4,7 +4,7 @@
   ``ANALYSER_VERSION`` moves whenever ``search.analysis`` can produce different
   keys; entries written before no longer meet the queries analysed now, so a
   deployment is told to run ``rebuild_search_index``.
-* E002 (SQLite): the change log's triggers must exist, or ``search.columns``
+* E002 (SQLite): the change log's triggers must exist, or ``search.engines.columns``
   would not hear of changes; the engine then falls back to reading every
   entry, and this check says why.
 * W003: the index holds far fewer pages than should be searched (emptied or
@@ -18,8 +18,8 @@ from django.core import checks
 from django.db import DatabaseError
 
 from . import analysis
-from .columns import missing_triggers
 from .engines import get_engine
+from .engines.columns import missing_triggers
 from .engines.elasticsearch import ElasticsearchEngine
 from .integrity import measure
 from .models import SearchEntry

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 
 from wagtail.models import Page
 from wagtail.rich_text import get_text_for_indexing
@@ -26,7 +26,6 @@ from wagtail.rich_text import get_text_for_indexing
 from docs_library.access import record_tokens
 from docs_library.access import records_showing as showing
 from docs_library.models import (
-    DocumentAttachment,
     DocumentPage,
     LibraryDocument,
 )
@@ -38,7 +37,7 @@ from home.models import (
     organisation_page_models,
 )
 from search import analysis
-from search.engines.database import placeholders
+from search.engines import rows
 from search.models import EntryKind, EntryStatus, SearchEntry, SearchText
 from search.query import registration_key
 
@@ -94,26 +93,13 @@ class PageText:
 
 
 def attachment_texts(record_ids) -> dict[int, list[str]]:
-    """The text of every attachment of these records, in their order, in one query.
-
-    Written in SQL: search results ask for it on every search, and the ORM
-    takes several times longer to build the query than the database to answer.
-    """
+    """The text of every attachment of these records, in their order, in one query."""
     texts: dict[int, list[str]] = {}
     record_ids = list(record_ids)
     if not record_ids:
         return texts
-    attachment, document = DocumentAttachment._meta.db_table, LibraryDocument._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT a.page_id, d.extracted_text FROM {attachment} a "  # noqa: S608 - names
-            f"JOIN {document} d ON d.id = a.document_id "
-            f"WHERE a.page_id IN ({placeholders(record_ids)}) "
-            "ORDER BY a.page_id, a.sort_order, a.id",
-            record_ids,
-        )
-        for page_id, text in cursor.fetchall():
-            texts.setdefault(page_id, []).append(text or "")
+    for page_id, text in rows.attachment_texts(record_ids):
+        texts.setdefault(page_id, []).append(text or "")
     return texts
 
 
@@ -500,7 +486,7 @@ def reindex_in_elasticsearch(pages: Iterable[Page]) -> int:
     """Re-send pages whose access tokens or place changed to Elasticsearch.
 
     The database engines read ``DocumentAccess`` when they search (PostgreSQL in
-    its statement, SQLite through ``search.columns``), so only Elasticsearch,
+    its statement, SQLite through ``search.engines.columns``), so only Elasticsearch,
     which holds the tokens in its documents, needs this.
     """
     backends = elasticsearch_backends()

@@ -26,6 +26,7 @@ from django.db import connection
 
 from wagtail.models import Page
 
+from search.engines import rows
 from search.indexing import searched_models
 from search.models import SearchEntry, SearchText
 
@@ -78,11 +79,7 @@ def full_text_count(entries_texts: int) -> int:
     """Rows in the full-text index: FTS5's own on SQLite; the texts themselves elsewhere."""
     if connection.vendor != "sqlite":
         return entries_texts  # PostgreSQL's tsvector is a generated column of the text
-    with connection.cursor() as cursor:
-        # One row per indexed document; count(*) on the FTS table itself
-        # would read the content table instead.
-        cursor.execute("SELECT count(*) FROM search_entry_fts_docsize")
-        return cursor.fetchone()[0]
+    return rows.sqlite_full_text_rows()
 
 
 def measure() -> IndexHealth:
@@ -138,8 +135,7 @@ def repair() -> dict[str, int]:
     if connection.vendor == "sqlite":
         texts = SearchText.objects.count()
         if full_text_count(texts) != texts:
-            with connection.cursor() as cursor:
-                cursor.execute("INSERT INTO search_entry_fts(search_entry_fts) VALUES ('rebuild')")
+            rows.rebuild_sqlite_full_text()
             refilled = texts
     forget()
     return {"dropped": dropped, "refilled": refilled}

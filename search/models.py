@@ -26,7 +26,7 @@ counting them never touches the page tables. Access is decided by the
 ``docs_library.access`` tokens: on PostgreSQL by an ``EXISTS`` on
 ``DocumentAccess`` at query time; on SQLite from arrays in memory that a
 change log (``SearchChange``, written by triggers on this table and on
-``DocumentAccess``) keeps in step (``search.columns``). A migration that
+``DocumentAccess``) keeps in step (``search.engines.columns``). A migration that
 rebuilds either table on SQLite drops those triggers too and must make them
 again (migration 0003's ``TRIGGERS``); the ``search.E002`` check says so.
 """
@@ -115,7 +115,7 @@ class SearchChange(models.Model):
     """A page whose entry or access tokens changed (SQLite only; search migration 0003).
 
     Written by triggers on ``SearchEntry`` and ``DocumentAccess`` in the same
-    transaction as the change, read by ``search.columns`` to keep each
+    transaction as the change, read by ``search.engines.columns`` to keep each
     process's arrays in step. ``stamp`` is random, so a process can tell the
     row it applied last from another that took its number after a rollback.
     The triggers keep the newest 10,000 rows.

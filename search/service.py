@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
 from docs_library.access import user_tokens
-from docs_library.models import DocumentLanguage, DocumentPage, DocumentType, LibraryDocument
+from docs_library.models import DocumentLanguage, DocumentType
 from home.models import (
     AnnouncementPage,
     HomePage,
@@ -40,10 +39,10 @@ from home.models import (
 )
 from search import analysis, indexing, integrity, snippets
 from search.engines import get_engine
+from search.engines import rows as engine_rows
 from search.engines.base import FACETS, SORTS, EngineRequest, SearchFilters
-from search.engines.database import placeholders
 from search.engines.elasticsearch import ElasticsearchEngine
-from search.models import EntryKind, EntryStatus, SearchEntry
+from search.models import EntryKind, EntryStatus
 from search.query import MAX_QUERY_LENGTH, ParsedQuery, parse
 
 PUBLIC = "public"
@@ -313,25 +312,8 @@ class _Row:
 
 
 def _rows(page_ids) -> dict[int, _Row]:
-    """The rows of the results in one statement: entry, page and, for records, their text.
-
-    Written in SQL because it runs on every search and the ORM would spend
-    longer building three queries than the database answering this one.
-    """
-    document, library_document = DocumentPage._meta.db_table, LibraryDocument._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT e.page_id, e.kind, e.entry_type, e.date, e.registration_number, "  # noqa: S608
-            "e.region_id, e.language, p.title, p.url_path, p.content_type_id, "
-            "d.summary, d.body, f.extracted_text "
-            f"FROM {SearchEntry._meta.db_table} e "
-            f"JOIN {Page._meta.db_table} p ON p.id = e.page_id "
-            f"LEFT JOIN {document} d ON d.page_ptr_id = e.page_id "
-            f"LEFT JOIN {library_document} f ON f.id = d.main_file_id "
-            f"WHERE e.page_id IN ({placeholders(page_ids)})",
-            list(page_ids),
-        )
-        rows = cursor.fetchall()
+    """The rows of the results: entry, page and, for records, their text."""
+    rows = engine_rows.result_rows(page_ids)
     return {row[0]: _Row(*row[1:3], _as_date(row[3]), *row[4:]) for row in rows}
 
 
@@ -356,18 +338,8 @@ def _texts(rows: dict[int, _Row]) -> dict[int, list[str]]:
             organisations.setdefault(row.content_type_id, []).append(pk)
     for content_type_id, pks in organisations.items():
         model = ContentType.objects.get_for_id(content_type_id).model_class()
-        meta = model._meta
-        columns = [meta.pk.column] + [
-            meta.get_field(name).column for name in indexing.ORGANISATION_TEXT_FIELDS
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join(columns)} FROM {meta.db_table} "  # noqa: S608 - names
-                f"WHERE {meta.pk.column} IN ({placeholders(pks)})",
-                pks,
-            )
-            for pk, *values in cursor.fetchall():
-                texts[pk] = [text for _name, text in indexing.organisation_parts(*values)]
+        for pk, *values in engine_rows.column_values(model, indexing.ORGANISATION_TEXT_FIELDS, pks):
+            texts[pk] = [text for _name, text in indexing.organisation_parts(*values)]
     announcements = [pk for pk, row in rows.items() if row.kind == EntryKind.ANNOUNCEMENT]
     if announcements:  # a StreamField body: read through the page
         for page in AnnouncementPage.objects.filter(pk__in=announcements):

@@ -9,7 +9,7 @@ A search asks FTS5 three things, none of which joins a table:
    words above stems), as few as the page of results needs.
 
 Who may open each match, the filters, the total and the facet counts come
-from ``search.columns``: the entries' facet values and the ``DocumentAccess``
+from ``search.engines.columns``: the entries' facet values and the ``DocumentAccess``
 tokens of ``docs_library.access``, by page id, synced with the database before
 they are used. So the total, the pages and every facet count leave out what
 the reader may not open, exactly as the SQL statement of ``DatabaseEngine``
@@ -32,7 +32,7 @@ import numpy as np
 
 from django.db import connection
 
-from search.columns import ChangesUnwatched, EntryColumns, columns_for, day_number
+from search.engines.columns import ChangesUnwatched, EntryColumns, columns_for, day_number
 
 from .base import FACETS, EngineRequest, EngineResult
 from .database import ENTRY, FTS, DatabaseEngine, placeholders

@@ -1,4 +1,5 @@
-"""SQLite's engine: FTS5 plus arrays in memory (``search.columns``) answer as the SQL statement.
+"""SQLite's engine: FTS5 plus arrays in memory (``search.engines.columns``) answer
+as the SQL statement.
 
 The statement of ``search.engines.database`` (PostgreSQL's engine, and the
 fallback on SQLite) joins every match to its entry and its access rows; the
@@ -18,9 +19,9 @@ from django.db import connection, transaction
 from docs_library.access import user_tokens
 from docs_library.models import DocumentAccess
 from home.models import PrimaryOrganisationPage
-from search import analysis, columns
+from search import analysis
 from search.checks import change_log_is_written
-from search.engines import get_engine
+from search.engines import columns, get_engine
 from search.engines.base import EngineRequest, SearchFilters
 from search.engines.database import DatabaseEngine
 from search.engines.sqlite import SQLiteEngine

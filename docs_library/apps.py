@@ -23,7 +23,7 @@ class DocsLibraryConfig(AppConfig):
             viewable=access.viewable,
             can_view=access.can_view,
             anonymous_may_view=access.anonymous_may_view,
-            may_review=workflow.may_review,
+            may_review=access.may_review,
             reviews_somewhere=workflow.reviews_somewhere,
             permission_tester=permissions.RecordPermissionTester,
             deny=serving.deny,

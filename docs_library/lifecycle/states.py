@@ -8,7 +8,7 @@ permission of ``home.roles`` (taken where the record is, as roles are
 inherited), or one of Wagtail's page permissions (its own tester decides).
 ``docs_library.access.may_take`` applies the declaration to archiving,
 restoring and withdrawing (the admin's buttons and views ask it); approving
-and requesting changes are decided by ``workflow.may_review``, which adds the
+and requesting changes are decided by ``access.may_review``, which adds the
 nearest reviewers above a block to the Reviewer role declared here;
 submitting and superseding are Wagtail's own page permissions. Every step is
 a Wagtail audit-log entry; ``review_history`` reads them back.

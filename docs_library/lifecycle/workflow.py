@@ -101,17 +101,6 @@ def reviews_somewhere(user) -> bool:
     return any(grant.role.allows(roles.REVIEW) for grant in roles.principal(user).grants)
 
 
-def may_review(user, page) -> bool:
-    """May ``user`` approve or reject ``page`` in review?"""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser or roles.has_site_permission(user, page, roles.REVIEW):
-        return True
-    if not reviews_somewhere(user):
-        return False  # reviews nowhere: no fallback can make them a reviewer here
-    return any(reviewer.pk == user.pk for reviewer in reviewers_for(page).users)
-
-
 # --- the default workflow ----------------------------------------------------------------
 
 

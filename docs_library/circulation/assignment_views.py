@@ -79,6 +79,13 @@ class IssueForm(forms.Form):
         self.fields["responsible"].queryset = choices
         self.fields["submission"].initial = uuid.uuid4()
 
+    def clean_deadline(self):
+        """Said next to the field here; ``assignments.issue`` refuses it again."""
+        deadline = self.cleaned_data["deadline"]
+        if deadline < timezone.localdate():
+            raise ValidationError(_("The deadline cannot be in the past."))
+        return deadline
+
 
 class ReportForm(forms.Form):
     report = forms.CharField(

@@ -38,6 +38,7 @@ from .models import (
     DocumentAccess,
     DocumentAttachment,
     DocumentPage,
+    Execution,
     LibraryDocument,
     OrganisationReviewTask,
 )
@@ -444,6 +445,66 @@ def may_acknowledge(user, distribution) -> bool:
         and roles.has_site_permission(user, distribution.organisation, roles.ACKNOWLEDGE)
         and can_view(user, record)
     )
+
+
+# --- assignments ------------------------------------------------------------------------
+
+
+@register_token_source
+def executor_organisations(record):
+    """The executor organisations of the record's assignments open it to their people,
+    as a circular's addressees do (organisation-level records; restricted ones
+    take no assignments)."""
+    if not record.pk:
+        return []
+    return Page.objects.filter(
+        pk__in=Execution.objects.filter(assignment__record_id=record.pk).values("organisation_id")
+    ).values_list("pk", "path", "depth", named=True)
+
+
+def _active(user) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def may_issue_assignment(user, record) -> bool:
+    """Issue assignments on ``record``: its author and those who manage records
+    where it lives (``MANAGE_RECORDS``: Editors, Reviewers, Managers), on a
+    published record they may read."""
+    if not (_active(user) and record.live and record.organisation_id):
+        return False
+    if not (
+        user.is_superuser
+        or record.owner_id == user.pk
+        or roles.has_site_permission(user, record, roles.MANAGE_RECORDS)
+    ):
+        return False
+    return can_view(user, record)
+
+
+def may_report(user, execution) -> bool:
+    """Report on an execution: Readers and above of the executor organisation
+    (``ACKNOWLEDGE`` there), who may read the record the assignment is about."""
+    return (
+        _active(user)
+        and roles.has_site_permission(user, execution.organisation, roles.ACKNOWLEDGE)
+        and can_view(user, execution.assignment.record)
+    )
+
+
+def may_decide(user, assignment) -> bool:
+    """Follow an assignment's executions, accept and return reports: its issuer and
+    those who manage records in the issuing organisation, while they may read the
+    record (a withdrawn record's assignments stay open to them)."""
+    if not _active(user):
+        return False
+    if not (
+        user.is_superuser
+        or assignment.issued_by_id == user.pk
+        or roles.has_site_permission(user, assignment.organisation, roles.MANAGE_RECORDS)
+    ):
+        return False
+    record = assignment.record
+    return bool(record.withdrawn_at) or can_view(user, record)
 
 
 # --- reviewers found above a block ---------------------------------------------------------

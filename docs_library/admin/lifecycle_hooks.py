@@ -198,6 +198,27 @@ def register_lifecycle_log_actions(actions):
         "sandyq.restore", gettext_lazy("Restore"), gettext_lazy("Restored from the archive")
     )
     actions.register_action("sandyq.withdraw", gettext_lazy("Withdraw"), gettext_lazy("Withdrawn"))
+    actions.register_action(
+        "sandyq.assignment_issue",
+        gettext_lazy("Issue an assignment"),
+        gettext_lazy("Assignment issued"),
+    )
+    actions.register_action(
+        "sandyq.execution_start",
+        gettext_lazy("Take an assignment in hand"),
+        gettext_lazy("Assignment taken in hand"),
+    )
+    actions.register_action(
+        "sandyq.execution_report", gettext_lazy("Report"), gettext_lazy("Execution reported")
+    )
+    actions.register_action(
+        "sandyq.execution_accept", gettext_lazy("Accept"), gettext_lazy("Execution accepted")
+    )
+    actions.register_action(
+        "sandyq.execution_return",
+        gettext_lazy("Return"),
+        gettext_lazy("Execution returned for rework"),
+    )
 
 
 # --- retention rules -------------------------------------------------------------------------

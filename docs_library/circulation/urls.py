@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import assignment_views, views
 
 app_name = "circulars"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("sent/<int:record_id>/acknowledgements.csv", views.dashboard_csv, name="dashboard_csv"),
     path("sent/<int:record_id>/remind/", views.remind, name="remind"),
     path("mail/", views.mail_settings, name="mail_settings"),
+    path("assign/<int:record_id>/", assignment_views.issue, name="assign"),
+    path("assignments/<int:assignment_id>/", assignment_views.assignment, name="assignment"),
+    path("executions/<int:execution_id>/", assignment_views.execution, name="execution"),
+    path("executions/<int:execution_id>/start/", assignment_views.start, name="execution_start"),
+    path("executions/<int:execution_id>/report/", assignment_views.report, name="execution_report"),
+    path("executions/<int:execution_id>/decide/", assignment_views.decide, name="execution_decide"),
 ]

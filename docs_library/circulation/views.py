@@ -33,7 +33,7 @@ from home.models import organisation_page_models
 from .. import access
 from ..lifecycle.archive import could_view_before_withdrawal
 from ..models import DocumentPage
-from . import circulars
+from . import assignments, circulars
 from .forms import MailPreferenceForm
 from .notifications import MailPreference
 
@@ -81,8 +81,15 @@ def index(request):
                 for organisation in organisations
             ],
             "sent": circulars.circulars_managed_by(request.user)[:50],
+            "assignments_issued": _issued(request.user),
         },
     )
+
+
+def _issued(user):
+    issued = list(assignments.issued_by(user)[:50])
+    counts = assignments.counts(issued)
+    return [{"assignment": item, "counts": counts.get(item.pk, {})} for item in issued]
 
 
 @login_required
@@ -124,6 +131,10 @@ def inbox(request, organisation_id):
             "rows": rows,
             "entries": entries,
             "form": AcknowledgeForm(),
+            "to_execute": [
+                {"execution": execution, "overdue": execution.is_overdue(today)}
+                for execution in assignments.to_execute(organisation, request.user)[:100]
+            ],
             "breadcrumb": list(organisation.get_ancestors().filter(depth__gt=1).specific())
             + [organisation],
         },

@@ -4,6 +4,7 @@ Behaviour (services, tasks, mail, views) imports these; they import no
 behaviour. ``from docs_library.models import X`` names any of them.
 """
 
+from .assignments import OPEN_STATES, Assignment, Execution, ExecutionState
 from .circulation import (
     Acknowledgement,
     CircularAddressee,
@@ -43,9 +44,11 @@ from .records import (
 __all__ = [
     "ADDRESSABLE_LEVELS",
     "DOCUMENT_TYPE_CODES",
+    "OPEN_STATES",
     "AccessLevel",
     "Acknowledgement",
     "Addressing",
+    "Assignment",
     "CircularAddressee",
     "CountedFrom",
     "Distribution",
@@ -59,6 +62,8 @@ __all__ = [
     "DocumentPageTag",
     "DocumentType",
     "DocumentVersion",
+    "Execution",
+    "ExecutionState",
     "ExtractionStatus",
     "LibraryDocument",
     "MailPreference",

@@ -199,3 +199,44 @@ def test_wide_screens_keep_the_filters_open_and_the_tables_whole(phone, party, s
     phone.goto(f"/kk/circulars/inbox/{party['primary'].pk}/")
     assert phone.locator("table.circulars thead").is_visible()
     phone.screenshot(path=f"{shots}/wide-inbox.png", full_page=True)
+
+
+def test_the_assignment_loop_fits_a_phone(phone, party, shots):
+    """Issue, report and decide on a 375 px screen."""
+    from docs_library.models import Execution, ExecutionState
+
+    primary = party["primary"]
+    sign_in(phone, "phone.editor", "editor-pass")
+    assert_fits(phone, url_of(party["circular"]), "record-with-assignments", shots)
+    assert_fits(phone, f"/kk/circulars/assign/{party['circular'].pk}/", "assignment-issue", shots)
+    phone.fill("textarea[name=text]", "Бастауыш ұйымдарда жиналыс өткізіп, хаттаманы жіберу")
+    phone.fill("input[name=deadline]", days(7).isoformat())
+    phone.check(f"input[name=executors][value='{primary.pk}']")
+    phone.locator("main button[type=submit]").click()
+    phone.wait_for_load_state()
+    execution = Execution.objects.get(organisation=primary)
+    assert_fits(phone, f"/kk/circulars/assignments/{execution.assignment_id}/", "assignment", shots)
+
+    sign_in(phone, "phone.member", "member-pass")
+    assert_fits(phone, f"/kk/circulars/inbox/{primary.pk}/", "inbox-to-execute", shots)
+    assert phone.locator(f"[data-execution='{execution.pk}']").is_visible()
+    assert_fits(phone, f"/kk/circulars/executions/{execution.pk}/", "execution", shots)
+    phone.fill("textarea[name=report]", "Жиналыс 12 сәуірде өтті, хаттама қоса беріледі")
+    phone.get_by_role("button", name="Есепті жіберу").click()
+    phone.wait_for_load_state()
+    execution.refresh_from_db()
+    assert execution.state == ExecutionState.REPORTED
+
+    sign_in(phone, "phone.editor", "editor-pass")
+    assert_fits(
+        phone, f"/kk/circulars/assignments/{execution.assignment_id}/", "assignment-reported", shots
+    )
+    row = phone.locator(f"[data-execution='{execution.pk}']")
+    accept = row.get_by_role("button", name="Қабылдау")
+    box = accept.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    accept.click()
+    phone.wait_for_load_state()
+    execution.refresh_from_db()
+    assert execution.state == ExecutionState.ACCEPTED
+    assert_fits(phone, "/kk/circulars/", "circulars-with-assignments", shots)

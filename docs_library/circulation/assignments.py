@@ -1,0 +1,261 @@
+"""Assignments on a record: issuing them to organisations below the author's,
+each executor's report, and the author's acceptance or return.
+
+Every step is one transaction that writes the row and the record's history
+(Wagtail's audit log) together, or nothing. A step that depends on the state
+(reporting, accepting, returning) is a conditional ``UPDATE … WHERE state IN
+(…)``: two presses of a button, or two people at once, change the row once,
+and the database, not a check read earlier, decides which one did.
+
+Who may take each step is asked of ``docs_library.access`` by the views.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wagtail.log_actions import log
+from wagtail.models import Page
+
+from home.models import organisation_page_models
+
+from .. import access
+from ..models import OPEN_STATES, AccessLevel, Assignment, Execution, ExecutionState
+
+
+def executor_choices(record):
+    """The live organisations an assignment on ``record`` may go to: those below its own."""
+    owner = record.organisation
+    if owner is None:
+        return Page.objects.none()
+    return (
+        Page.objects.live()
+        .descendant_of(owner, inclusive=False)
+        .type(*organisation_page_models())
+        .order_by("path")
+    )
+
+
+def issue(
+    record,
+    user,
+    *,
+    text,
+    deadline,
+    executors,
+    responsible=None,
+    report_required=True,
+    submission=None,
+):
+    """Issue an assignment; (assignment, created). Raises ``ValidationError`` on bad input.
+
+    A repeated submission (the same ``submission`` key) returns the first
+    assignment instead of a second one.
+    """
+    if submission is not None:
+        earlier = Assignment.objects.filter(submission=submission, record=record).first()
+        if earlier is not None:
+            return earlier, False
+    text = (text or "").strip()
+    executors = list({page.pk: page for page in executors}.values())
+    if not text:
+        raise ValidationError(_("Write what is to be done."))
+    if deadline is None or deadline < timezone.localdate():
+        raise ValidationError(_("The deadline cannot be in the past."))
+    if record.access_level == AccessLevel.RESTRICTED:
+        raise ValidationError(
+            _("A restricted record cannot be assigned: its executors could not read it.")
+        )
+    if not executors:
+        raise ValidationError(_("Choose at least one executor organisation."))
+    allowed = set(executor_choices(record).filter(pk__in=[page.pk for page in executors]))
+    if len(allowed) != len(executors):
+        raise ValidationError(
+            _("An executor must be an organisation below the record's organisation.")
+        )
+    if responsible is not None and responsible.pk not in {page.pk for page in executors}:
+        raise ValidationError(_("The responsible executor must be one of the executors."))
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                record=record,
+                organisation_id=record.organisation_id,
+                text=text,
+                deadline=deadline,
+                report_required=report_required,
+                responsible=responsible,
+                issued_by=user,
+                submission=submission,
+            )
+            Execution.objects.bulk_create(
+                [Execution(assignment=assignment, organisation_id=page.pk) for page in executors]
+            )
+            access.refresh_tokens([record])
+            log(
+                instance=record,
+                action="sandyq.assignment_issue",
+                user=user,
+                data={
+                    "assignment": assignment.pk,
+                    "deadline": deadline.isoformat(),
+                    "executors": [page.pk for page in executors],
+                },
+            )
+    except IntegrityError:
+        earlier = Assignment.objects.filter(submission=submission, record=record).first()
+        if submission is None or earlier is None:
+            raise
+        return earlier, False
+    return assignment, True
+
+
+def _refused(execution) -> ValidationError:
+    """Why a step was not taken: the state the row is in now."""
+    execution.refresh_from_db(fields=["state"])
+    if execution.state == ExecutionState.ACCEPTED:
+        return ValidationError(_("This assignment has been accepted: it takes no more reports."))
+    if execution.state == ExecutionState.REPORTED:
+        return ValidationError(_("A report has been submitted and awaits the author's decision."))
+    return ValidationError(_("There is no report to decide on."))
+
+
+def _step(execution, user, action, from_states, changes, data=None) -> None:
+    with transaction.atomic():
+        changed = Execution.objects.filter(pk=execution.pk, state__in=from_states).update(**changes)
+        if not changed:
+            raise _refused(execution)
+        log(
+            instance=execution.assignment.record,
+            action=action,
+            user=user,
+            data={
+                "assignment": execution.assignment_id,
+                "organisation": execution.organisation_id,
+                **(data or {}),
+            },
+        )
+    for field, value in changes.items():
+        setattr(execution, field, value)
+
+
+def start(execution, user) -> None:
+    """The executor takes the assignment in hand."""
+    _step(
+        execution,
+        user,
+        "sandyq.execution_start",
+        [ExecutionState.ISSUED],
+        {"state": ExecutionState.IN_PROGRESS},
+    )
+
+
+def report(execution, user, text: str) -> None:
+    text = (text or "").strip()
+    if execution.assignment.report_required and not text:
+        raise ValidationError(_("Write what was done."))
+    _step(
+        execution,
+        user,
+        "sandyq.execution_report",
+        OPEN_STATES,
+        {
+            "state": ExecutionState.REPORTED,
+            "report": text[:4000],
+            "reported_at": timezone.now(),
+            "reported_by": user,
+        },
+        {"report": text[:4000]},
+    )
+
+
+def accept(execution, user, comment: str = "") -> None:
+    comment = (comment or "").strip()[:2000]
+    _step(
+        execution,
+        user,
+        "sandyq.execution_accept",
+        [ExecutionState.REPORTED],
+        {
+            "state": ExecutionState.ACCEPTED,
+            "comment": comment,
+            "decided_at": timezone.now(),
+            "decided_by": user,
+        },
+        {"comment": comment},
+    )
+
+
+def return_for_rework(execution, user, comment: str) -> None:
+    comment = (comment or "").strip()[:2000]
+    if not comment:
+        raise ValidationError(_("Say what is to be put right."))
+    _step(
+        execution,
+        user,
+        "sandyq.execution_return",
+        [ExecutionState.REPORTED],
+        {
+            "state": ExecutionState.RETURNED,
+            "comment": comment,
+            "decided_at": timezone.now(),
+            "decided_by": user,
+        },
+        {"comment": comment},
+    )
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def to_execute(organisation, user):
+    """The organisation's executions of assignments on live records ``user`` may read,
+    still to do first, then by deadline."""
+    return (
+        Execution.objects.filter(organisation=organisation, assignment__record__live=True)
+        .filter(access.token_filter(user, "assignment__record_id"))
+        .select_related("assignment", "assignment__record", "assignment__organisation")
+        .order_by("assignment__deadline", "pk")
+    )
+
+
+def executions_of(assignment):
+    return (
+        assignment.executions.select_related("organisation", "reported_by", "decided_by")
+        .order_by("organisation__path")
+        .all()
+    )
+
+
+def counts(assignments, today=None) -> dict[int, dict[str, int]]:
+    """Executions per state of each assignment, and how many are overdue: one query."""
+    today = today or timezone.localdate()
+    rows = (
+        Execution.objects.filter(assignment__in=assignments)
+        .values("assignment_id")
+        .annotate(
+            total=Count("pk"),
+            reported=Count("pk", filter=Q(state=ExecutionState.REPORTED)),
+            accepted=Count("pk", filter=Q(state=ExecutionState.ACCEPTED)),
+            overdue=Count("pk", filter=Q(state__in=OPEN_STATES, assignment__deadline__lt=today)),
+        )
+    )
+    return {row.pop("assignment_id"): row for row in rows}
+
+
+def issued_by(user):
+    """The assignments ``user`` issued, newest first."""
+    return (
+        Assignment.objects.filter(issued_by=user)
+        .select_related("record")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def followed_on(record, user):
+    """The record's assignments ``user`` may follow."""
+    assignments = record.assignments.select_related("record", "organisation").order_by(
+        "-created_at", "-pk"
+    )
+    return [assignment for assignment in assignments if access.may_decide(user, assignment)]

@@ -1,0 +1,107 @@
+"""Assignments (тапсырма / поручение): work an author sets on a record for
+organisations below their own, and each organisation's execution of it.
+
+One ``Assignment`` per issue, one ``Execution`` per executor organisation.
+What is done with them (issuing, reporting, accepting, returning, the lists)
+is in ``docs_library.circulation.assignments``; who may do it in
+``docs_library.access``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.models import Page
+
+from .records import DocumentPage
+
+
+class Assignment(models.Model):
+    record = models.ForeignKey(DocumentPage, on_delete=models.CASCADE, related_name="assignments")
+    # The organisation that issues it: the record's own, kept in case the record moves.
+    organisation = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(max_length=4000)
+    deadline = models.DateField()
+    report_required = models.BooleanField(default=True)
+    responsible = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_on = models.DateField(default=timezone.localdate)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The issuing form's one-time key: a second press of the button finds it taken.
+    submission = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline__gte=F("issued_on")), name="assignment_deadline_not_past"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.record_id}: {self.text[:40]}"
+
+
+class ExecutionState(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    IN_PROGRESS = "in_progress", _("In progress")
+    REPORTED = "reported", _("Reported")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+
+
+#: States in which the executor still owes a report (and may be overdue).
+OPEN_STATES = (ExecutionState.ISSUED, ExecutionState.IN_PROGRESS, ExecutionState.RETURNED)
+
+
+class Execution(models.Model):
+    """One executor organisation's execution of an assignment."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="executions")
+    organisation = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(
+        max_length=16, choices=ExecutionState.choices, default=ExecutionState.ISSUED
+    )
+    report = models.TextField(blank=True, max_length=4000)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True, max_length=2000)  # the author's, on returning
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "organisation"], name="one_execution_per_organisation"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ExecutionState.values), name="execution_state_known"
+            ),
+            # Reported and accepted work has its report's time; accepted work its decision's.
+            models.CheckConstraint(
+                condition=~Q(state__in=[ExecutionState.REPORTED, ExecutionState.ACCEPTED])
+                | Q(reported_at__isnull=False),
+                name="execution_reported_has_report_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ExecutionState.ACCEPTED) | Q(decided_at__isnull=False),
+                name="execution_accepted_has_decision_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "state"], name="executions_to_do")]
+
+    def __str__(self):
+        return f"{self.assignment_id} → {self.organisation_id}: {self.state}"
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.state in OPEN_STATES and self.assignment.deadline < today

@@ -9,16 +9,16 @@ open, asked of the access policy like every other channel.
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from wagtail.models import Page
 
+from home.feeds import PageFeed
 from home.models import OrganisationPage
 
 from .access import viewable
@@ -40,9 +40,7 @@ class Scope:
         return str(DocumentType(self.document_type).label) if self.document_type else ""
 
 
-class LatestDocumentsFeed(Feed):
-    feed_type = Atom1Feed
-
+class LatestDocumentsFeed(PageFeed):
     def get_object(self, request, library_id=None, organisation_id=None, document_type=None):
         self.request = request
         scope = Scope()
@@ -103,21 +101,6 @@ class LatestDocumentsFeed(Feed):
             records = records.filter(document_type=scope.document_type)
         records = viewable(AnonymousUser(), records)
         return records.order_by("-document_date", "-pk")[:FEED_LENGTH]
-
-    def item_title(self, item):
-        return str(item)
-
-    def item_description(self, item):
-        return item.summary
-
-    def item_link(self, item):
-        return item.get_url(self.request)
-
-    def item_pubdate(self, item):
-        return item.first_published_at
-
-    def item_updateddate(self, item):
-        return item.last_published_at
 
     def item_categories(self, item):
         return [DocumentType(item.document_type).label]

@@ -18,9 +18,30 @@ from .models import AnnouncementPage, OrganisationPage, one_per_translation_grou
 FEED_LENGTH = 30
 
 
-class AnnouncementsFeed(Feed):
-    feed_type = Atom1Feed
+class PageFeed(Feed):
+    """What every Sandyq feed says of a published page it lists (announcements
+    here, records in ``docs_library.feeds``); ``get_object`` keeps the request."""
 
+    feed_type = Atom1Feed
+    request = None
+
+    def item_title(self, item):
+        return str(item)
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_link(self, item):
+        return item.get_url(self.request)
+
+    def item_pubdate(self, item):
+        return item.first_published_at
+
+    def item_updateddate(self, item):
+        return item.last_published_at
+
+
+class AnnouncementsFeed(PageFeed):
     def get_object(self, request, organisation_id=None):
         self.request = request
         if organisation_id is None:
@@ -52,21 +73,6 @@ class AnnouncementsFeed(Feed):
             announcements.descendant_of(organisation), within=organisation
         )
         return announcements.order_by("-date", "-pk")[:FEED_LENGTH]
-
-    def item_title(self, item):
-        return item.title
-
-    def item_description(self, item):
-        return item.summary
-
-    def item_link(self, item):
-        return item.get_url(self.request)
-
-    def item_pubdate(self, item):
-        return item.first_published_at
-
-    def item_updateddate(self, item):
-        return item.last_published_at
 
 
 class AnnouncementsRssFeed(AnnouncementsFeed):

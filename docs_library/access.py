@@ -560,7 +560,7 @@ def may_review(user, page) -> bool:
     Reviewers (and Managers) where the page lives, superusers, and the
     reviewers the workflow finds for it above a block (``reviewers_for``).
     """
-    if not (user.is_authenticated and user.is_active):
+    if not _active(user):
         return False
     if user.is_superuser or roles.has_site_permission(user, page, roles.REVIEW):
         return True

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -564,6 +564,10 @@ def openapi_schema() -> dict:
     return api_schema.schema(SandyqPagesAPIViewSet, SandyqDocumentsAPIViewSet)
 
 
+def not_found_view(request):
+    return JsonResponse({"message": _("Not found.")}, status=404)
+
+
 @require_GET
 def openapi_view(request):
     return JsonResponse(openapi_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
@@ -574,4 +578,6 @@ def urlpatterns():
     return [
         path("openapi.json", openapi_view, name="sandyq_api_openapi"),
         path("", include((api_router.get_urlpatterns(), "sandyq_api"), namespace="sandyq_api")),
+        # Any other address under /api/v2/ (``pages/abc/``): the API's JSON 404, not a page.
+        re_path(r"^", not_found_view),
     ]

@@ -73,7 +73,8 @@ def _fields_parameter(fields) -> dict:
         "Fields to add to the default ones (`title,date`), remove (`-title`), or start "
         "from all (`*`, then only removals) or none (`_`, then only additions). With one "
         "`type`, its own fields too.",
-        {"type": "string", "pattern": f"^(?:{after_all}|{after_none}|{mixed})$"},
+        # Empty: the defaults.
+        {"type": "string", "pattern": f"^(?:{after_all}|{after_none}|{mixed})?$"},
     )
 
 
@@ -201,6 +202,11 @@ def schema(pages, documents) -> dict:
     document_order = documents.get_available_fields(document_model, db_fields_only=True)
     page_fields = pages.get_available_fields(Page)
     document_fields = documents.get_available_fields(document_model)
+    # Lists offer every field but those shown only on one item (a page's parent).
+    page_list_fields = [name for name in page_fields if name not in pages.detail_only_fields]
+    document_list_fields = [
+        name for name in document_fields if name not in documents.detail_only_fields
+    ]
     page_types = {
         "docs_library.DocumentPage": "a record",
         "docs_library.DocumentLibraryPage": "a document library",
@@ -211,7 +217,7 @@ def schema(pages, documents) -> dict:
         "home.PrimaryOrganisationPage": "a primary organisation",
     }
     pages_parameters = [
-        *_common_parameters(page_order, page_fields),
+        *_common_parameters(page_order, page_list_fields),
         _parameter(
             "type",
             "Only pages of these types (comma-separated): "
@@ -240,7 +246,7 @@ def schema(pages, documents) -> dict:
         ),
         _parameter("ancestor_of", "Only pages above this one.", _id_schema()),
     ]
-    documents_parameters = _common_parameters(document_order, document_fields)
+    documents_parameters = _common_parameters(document_order, document_list_fields)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -357,7 +363,7 @@ def schema(pages, documents) -> dict:
                 "get": {
                     "summary": "One page, with all its fields",
                     "operationId": "getPage",
-                    "parameters": [ID_PARAMETER, pages_parameters[2]],
+                    "parameters": [ID_PARAMETER, _fields_parameter(page_fields)],
                     "responses": {
                         "200": _detail("#/components/schemas/Page", "The page."),
                         "400": _error("A parameter is unknown or its value malformed."),
@@ -402,7 +408,7 @@ def schema(pages, documents) -> dict:
                 "get": {
                     "summary": "One file",
                     "operationId": "getDocument",
-                    "parameters": [ID_PARAMETER, documents_parameters[2]],
+                    "parameters": [ID_PARAMETER, _fields_parameter(document_fields)],
                     "responses": {
                         "200": _detail("#/components/schemas/Document", "The file."),
                         "400": _error("A parameter is unknown or its value malformed."),

@@ -29,9 +29,12 @@ def test_wagtails_errors_are_in_the_callers_language(
         assert wagtails not in message  # not Wagtail's English
 
 
-def test_not_found_is_translated(client, tree):
-    response = client.get("/api/v2/pages/999999/", HTTP_ACCEPT_LANGUAGE="ru")
+@pytest.mark.parametrize("url", ["/api/v2/pages/999999/", "/api/v2/pages/abc/", "/api/v2/x"])
+def test_not_found_is_json_and_translated(client, tree, url):
+    """Also where no route matches (``pages/abc/``): the API's JSON, not the site's page."""
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="ru")
     assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
     assert response.json()["message"] == "Не найдено."
 
 

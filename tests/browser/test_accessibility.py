@@ -135,3 +135,34 @@ def test_member_pages_have_no_wcag_violations(screen, party, axe_source):
         ],
         axe_source,
     )
+
+
+def axe_here(page, axe_source) -> list[str]:
+    """Violations on the page as it is now (after a form was sent back with errors)."""
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate(RUN_AXE, WCAG_21_AA)
+    return [
+        f"{page.url}: {violation['id']} ({violation['impact']}) {violation['help']}"
+        for violation in result["violations"]
+    ]
+
+
+def test_forms_sent_back_with_errors_have_no_wcag_violations(screen, party, axe_source):
+    screen.goto("/kk/accounts/login/")
+    screen.fill("input[name=username]", "phone.member")
+    screen.fill("input[name=password]", "wrong-password")
+    screen.locator("main button[type=submit]").click()
+    screen.wait_for_load_state()
+    assert screen.locator("main .errorlist, main [role=alert], main .error").count() > 0
+    found = axe_here(screen, axe_source)
+
+    sign_in(screen, "phone.editor", "editor-pass")
+    screen.goto(f"/kk/circulars/assign/{party['circular'].pk}/")
+    screen.fill("textarea[name=text]", "Жиналыс өткізу")
+    screen.check(f"input[name=executors][value='{party['primary'].pk}']")
+    screen.fill("input[name=deadline]", "2000-01-01")  # in the past: refused by the server
+    screen.locator("main button[type=submit]").click()
+    screen.wait_for_load_state()
+    assert screen.locator("main .errorlist").count() > 0  # sent back with the reason
+    found += axe_here(screen, axe_source)
+    assert not found, "\n".join(found)

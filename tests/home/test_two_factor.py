@@ -288,3 +288,13 @@ def test_verification_and_recovery_pages_in_kazakh(client, manager, enrolled):
     assert "Қалпына келтіру кодын қолданыңыз" in page
     page = client.get(url("two_factor_verify", "kk") + "?method=recovery").content.decode()
     assert "Қалпына келтіру коды" in page
+
+
+def test_the_reset_command_lets_a_user_enrol_again(client, manager, enrolled):
+    from django.core.management import call_command
+
+    call_command("two_factor_reset", "manager")
+    assert not two_factor.has_second_factor(manager)
+    sign_in(client, manager)
+    response = client.get("/admin/")
+    assert response["Location"].startswith(url("two_factor_enrol", "kk"))  # must enrol anew

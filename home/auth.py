@@ -23,3 +23,21 @@ def lockout_response(request, original_response=None, credentials=None):
         {"message": THROTTLED, "minutes": minutes},
         status=429,
     )
+
+
+def client_address(request) -> str:
+    """The visitor's address, as failures are counted by it.
+
+    ``REMOTE_ADDR``, unless the site runs behind ``SANDYQ_TRUSTED_PROXIES``
+    reverse proxies that each append the address they saw to
+    ``X-Forwarded-For``: then the entry the outermost proxy appended, counted
+    from the right, which a visitor cannot forge (what they send themselves
+    stands further left).
+    """
+    proxies = settings.SANDYQ_TRUSTED_PROXIES
+    if proxies:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
+        if len(addresses) >= proxies:
+            return addresses[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

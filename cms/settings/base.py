@@ -231,6 +231,10 @@ AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "home.auth.lockout_response"
+# Behind reverse proxies every visitor would share the proxy's address: name how
+# many append to X-Forwarded-For, and the visitor's own is read from it.
+SANDYQ_TRUSTED_PROXIES = int(os.environ.get("SANDYQ_TRUSTED_PROXIES", 0))
+AXES_CLIENT_IP_CALLABLE = "home.auth.client_address"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

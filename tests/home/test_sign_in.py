@@ -216,3 +216,35 @@ def test_failures_in_one_process_lock_the_user_out_in_another_and_after_a_restar
         settings.AXES_HANDLER = redis_settings(redis)["AXES_HANDLER"]
     response = Client().post(url, {"username": "member", "password": "right-password"})
     assert response.status_code == 429
+
+
+def test_behind_a_proxy_visitors_are_told_apart_and_cannot_forge_their_address(
+    db, client, limit, settings
+):
+    settings.SANDYQ_TRUSTED_PROXIES = 1
+    UserFactory(username="member", password="right-password")
+    url = site_login()
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(limit):
+        client.post(
+            url,
+            {"username": "member", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+            **proxy,
+        )
+    # The guesser, even sending a made-up address of its own first, stays locked out.
+    forged = client.post(
+        url,
+        {"username": "member", "password": "right-password"},
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7",
+        **proxy,
+    )
+    assert forged.status_code == 429
+    # The member, at home behind the same proxy, signs in.
+    response = client.post(
+        url,
+        {"username": "member", "password": "right-password"},
+        HTTP_X_FORWARDED_FOR="192.0.2.44",
+        **proxy,
+    )
+    assert response.status_code == 302

@@ -101,6 +101,7 @@ def confirm(request, device: TOTPDevice, code: str) -> list[str] | None:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = new_recovery_codes(request.user)
+    request.session.cycle_key()  # a new session key for the stronger sign-in
     otp_login(request, device)
     logger.info("Second factor enrolled for user %s", request.user.pk)
     return codes
@@ -137,6 +138,7 @@ def verify(request, code: str, *, recovery: bool = False):
     verified = verify_token(user, device.persistent_id, clean_code(code))
     if verified is None:
         return False, False
+    request.session.cycle_key()
     otp_login(request, verified)
     if recovery:
         logger.info("User %s signed in with a recovery code", user.pk)

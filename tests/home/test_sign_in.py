@@ -134,6 +134,26 @@ def test_the_lock_out_ends_after_the_cool_off(db, client, limit, settings):
     assert response.status_code == 302
 
 
+def test_an_attempt_while_locked_starts_the_wait_again(db, client, limit, settings):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+
+    UserFactory(username="member", password="right-password")
+    url = site_login()
+    for _ in range(limit):
+        client.post(url, {"username": "member", "password": "wrong"})
+    # Almost through the wait...
+    nearly = AccessAttempt.objects.get().attempt_time - settings.AXES_COOLOFF_TIME
+    AccessAttempt.objects.update(attempt_time=nearly + timedelta(seconds=60))
+    assert client.post(url, {"username": "member", "password": "right-password"}).status_code == 429
+    # ...and the attempt made it start again: a minute later it is still locked.
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(seconds=60)
+    )
+    assert client.post(url, {"username": "member", "password": "right-password"}).status_code == 429
+
+
 # --- several processes -------------------------------------------------------
 
 

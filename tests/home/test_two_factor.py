@@ -298,3 +298,12 @@ def test_the_reset_command_lets_a_user_enrol_again(client, manager, enrolled):
     sign_in(client, manager)
     response = client.get("/admin/")
     assert response["Location"].startswith(url("two_factor_enrol", "kk"))  # must enrol anew
+
+
+def test_giving_the_code_changes_the_session_key(client, manager, enrolled):
+    device, _codes = enrolled
+    sign_in(client, manager)
+    before = client.session.session_key
+    client.post(url("two_factor_verify"), {"code": next_code(device)})
+    assert client.session.session_key != before
+    assert client.get("/admin/").status_code == 200

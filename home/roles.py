@@ -311,6 +311,16 @@ def pages_allowing(user, pages, site_permission: str) -> set[int]:
     return {page.pk for page in pages if root in granted or granted.intersection(chains[page.path])}
 
 
+def must_use_second_factor(user) -> bool:
+    """Superusers, and whoever may grant roles somewhere (a Manager anywhere),
+    sign in with a second factor when ``SANDYQ_2FA_REQUIRED`` is on."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return any(grant.role.allows(MANAGE_SHARING) for grant in principal(user).grants)
+
+
 # --- a principal's view, computed once per request ---------------------------
 
 

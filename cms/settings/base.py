@@ -6,6 +6,7 @@ addresses from the environment.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,10 @@ INSTALLED_APPS = [
     "guardian",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,11 +72,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session given a second factor?
+    "django_otp.middleware.OTPMiddleware",
+    # Device holders give a code, those who must have one enrol (home/two_factor.py).
+    "home.two_factor.SecondFactorMiddleware",
     # Admin URLs naming a record or file the user may not see answer 404.
     "docs_library.admin.access.HiddenRecordsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -115,6 +126,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -202,11 +215,45 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt", "png", "jpg", "jpeg", "ti
 WAGTAIL_FRONTEND_LOGIN_URL = "login"  # a URL name: resolved in the reader's language
 WAGTAIL_PASSWORD_RESET_ENABLED = True
 LOGIN_URL = WAGTAIL_FRONTEND_LOGIN_URL
-WAGTAILADMIN_USER_LOGIN_FORM = "home.auth.ThrottledAdminLoginForm"
-LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
-LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", 900))
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# Sign-in protection (django-axes), shared by every process: failed sign-ins are
+# counted per user name *and* address together (one office behind one address is
+# not locked out by one person's typos, nor a user name by a stranger) in the
+# database, or in Redis where REDIS_URL is set. After LOGIN_FAILURE_LIMIT
+# failures that pair is refused until LOGIN_FAILURE_WINDOW seconds have passed
+# since the last one; `manage.py axes_reset_username NAME` unlocks it sooner.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", 900))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "home.auth.lockout_response"
+# Behind reverse proxies every visitor would share the proxy's address: name how
+# many append to X-Forwarded-For, and the visitor's own is read from it.
+SANDYQ_TRUSTED_PROXIES = int(os.environ.get("SANDYQ_TRUSTED_PROXIES", 0))
+AXES_CLIENT_IP_CALLABLE = "home.auth.client_address"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "sandyq",
+        }
+    }
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+
+# Two-factor sign-in (django-otp: TOTP apps and single-use recovery codes). With
+# SANDYQ_2FA_REQUIRED on, superusers and Managers anywhere in the tree
+# (home.roles.must_use_second_factor) are sent to enrol before anything else;
+# whoever has a device gives a code after the password, whatever the setting.
+SANDYQ_2FA_REQUIRED = os.environ.get("SANDYQ_2FA_REQUIRED", "true").lower() == "true"
+OTP_TOTP_ISSUER = "Sandyq"
+SANDYQ_RECOVERY_CODES = 10
 
 # Offline admin: nothing the admin or the site shows may load from another host
 # (party offices may run on a closed network). No Gravatar (avatars fall back to

@@ -122,18 +122,22 @@ def _allocate(kind: str, year: int, organisation_ids: list[int]) -> dict[int, in
             "ON CONFLICT (organisation_id, kind, year) DO NOTHING",
             [kind, year, ids],
         )
-        chosen = f"organisation_id IN (SELECT rows.o FROM {source})"  # noqa: S608
         if connection.vendor == "postgresql":
+            # An array, not the JSON again: PostgreSQL guesses a function's rows at
+            # 100 and would read the JSON once per counter (seconds at 10,000).
+            chosen, chosen_ids = "organisation_id = ANY(%s)", list(organisation_ids)
             cursor.execute(
                 f"SELECT id FROM {table} WHERE kind = %s AND year = %s AND {chosen} "  # noqa: S608
                 "ORDER BY organisation_id FOR UPDATE",
-                [kind, year, ids],
+                [kind, year, chosen_ids],
             )
+        else:
+            chosen, chosen_ids = f"organisation_id IN (SELECT rows.o FROM {source})", ids  # noqa: S608
         cursor.execute(
             f"UPDATE {table} SET last_value = last_value + 1 "  # noqa: S608
             f"WHERE kind = %s AND year = %s AND {chosen} "
             "RETURNING organisation_id, last_value",
-            [kind, year, ids],
+            [kind, year, chosen_ids],
         )
         return dict(cursor.fetchall())
 

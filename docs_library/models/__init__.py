@@ -23,6 +23,7 @@ from .files import (
     private_storage,
     version_upload_to,
 )
+from .journals import JOURNAL_CODES, EntrySource, JournalCounter, JournalEntry, JournalKind
 from .lifecycle import CountedFrom, OrganisationReviewTask, RequestChangesForm, RetentionRule
 from .records import (
     ADDRESSABLE_LEVELS,
@@ -64,7 +65,12 @@ __all__ = [
     "DocumentVersion",
     "Execution",
     "ExecutionState",
+    "EntrySource",
     "ExtractionStatus",
+    "JOURNAL_CODES",
+    "JournalCounter",
+    "JournalEntry",
+    "JournalKind",
     "LibraryDocument",
     "MailPreference",
     "OrganisationReviewTask",

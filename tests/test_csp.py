@@ -12,6 +12,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import wagtail_factories
@@ -224,6 +225,15 @@ def test_public_pages_and_the_404_allow_no_inline_script(client, party):
 
 
 @pytest.mark.django_db
+def test_the_500_page_allows_no_inline_script(client, party):
+    client.raise_request_exception = False
+    with mock.patch("search.views._search", side_effect=RuntimeError("broken")):
+        response = client.get("/kk/search/?q=шешім")
+    assert response.status_code == 500
+    assert_strict(response, "500")
+
+
+@pytest.mark.django_db
 def test_member_pages_allow_no_inline_script(client, party):
     client.force_login(party["member"])
     for url in member_pages(party):
@@ -239,7 +249,14 @@ def test_admin_pages_run_only_wagtails_initialisers(client, party, who):
     client.force_login(party[who])
     urls = admin_pages(party)
     if who == "superuser":
-        urls += ["/admin/images/", "/admin/users/", "/admin/reports/locked/"]
+        urls += [
+            "/admin/images/",
+            "/admin/users/",
+            "/admin/reports/locked/",
+            f"/admin/sharing/{party['region'].pk}/",
+            f"/admin/documents/{party['file'].pk}/versions/",
+            f"/admin/documents/archive/{party['record'].pk}/",
+        ]
     for url in urls:
         assert_admin(get_html(client, url), url)
 

@@ -287,9 +287,12 @@ def test_a_superuser_works_in_the_admin_under_the_policy(watched, party):
     sign_in_to_admin(page, "csp.root", "root-pass")
     walk_the_admin(page, party)
     # What only a superuser may open: images (the editor's role has no image
-    # permissions), locked pages, users, groups, sites, workflows.
+    # permissions), locked pages, sharing, archiving, users, groups, sites, workflows.
     for url in [
         "/admin/images/",
+        f"/admin/sharing/{party['region'].pk}/",
+        f"/admin/documents/archive/{party['record'].pk}/",
+        f"/admin/documents/{party['record'].main_file_id}/versions/",
         "/admin/reports/locked/",
         "/admin/users/",
         "/admin/groups/",

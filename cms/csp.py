@@ -43,7 +43,9 @@ PANEL = re.compile(
     r'\(JSON\.parse\((?P<args>"(?:[^"\\\n]|\\.)*")\)\);\s*\}\)\(\);\s*',
     re.S,
 )
-NOT_JAVASCRIPT = re.compile(r"""\b(?:src|nonce)\s*=|\btype\s*=\s*["']?(?!text/javascript)""", re.I)
+SOURCED = re.compile(r"\b(?:src|nonce)\s*=", re.I)
+TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]*)""", re.I)
+JAVASCRIPT_TYPES = {"", "text/javascript", "application/javascript"}
 
 
 def literal_arguments(text: str) -> bool:
@@ -52,6 +54,12 @@ def literal_arguments(text: str) -> bool:
         return isinstance(json.loads(f"[{text}]"), list)
     except ValueError:
         return False
+
+
+def inline_javascript(attrs: str) -> bool:
+    """True for a classic script written in the page (not loaded, not data, not nonced)."""
+    kind = TYPE.search(attrs)
+    return not SOURCED.search(attrs) and (kind is None or kind[1].lower() in JAVASCRIPT_TYPES)
 
 
 def is_wagtail_initialiser(body: str) -> bool:
@@ -67,7 +75,7 @@ def add_nonces(html: str, nonce: str) -> str:
 
     def replace(match):
         attrs, body = match["attrs"], match["body"]
-        if NOT_JAVASCRIPT.search(attrs) or not is_wagtail_initialiser(body):
+        if not inline_javascript(attrs) or not is_wagtail_initialiser(body):
             return match[0]
         return f'<script nonce="{nonce}"{attrs}>{body}</script>'
 

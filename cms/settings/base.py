@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.csp.SandyqCSPMiddleware",  # the Content-Security-Policy (django-csp)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "home.middleware.SandyqLocaleMiddleware",
@@ -195,6 +198,35 @@ CSRF_COOKIE_HTTPONLY = False
 # Wagtail's live preview shows the page in a same-origin iframe; DENY would break it.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
+
+# Content-Security-Policy (django-csp, docs/csp.md) on every response that does
+# not set its own: files keep their stricter sandbox (docs_library/files/serving.py).
+# No inline script runs on the site: its templates have none, so script-src is
+# 'self'. A nonce joins script-src only on a response that used
+# ``request.csp_nonce``: in the admin, cms.csp gives one to Wagtail's own inline
+# initialisers and to nothing else. SANDYQ_CSP_REPORT_ONLY=true sends the same
+# policy as Content-Security-Policy-Report-Only instead, so that a deployment
+# can see what it would block before it blocks anything.
+SANDYQ_CSP_REPORT_ONLY = os.environ.get("SANDYQ_CSP_REPORT_ONLY", "false").lower() == "true"
+_CSP_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+    }
+}
+# Added under /admin/ only: the accessibility checker of Wagtail's editor
+# (axe-core) writes <style> elements as it reads the page's styles.
+SANDYQ_CSP_ADMIN_UPDATE = {"style-src": [UNSAFE_INLINE]}
+if SANDYQ_CSP_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY
+else:
+    CONTENT_SECURITY_POLICY = _CSP_POLICY
 
 # Tasks (django-tasks): extraction, OCR, indexing, mail. Run at once unless
 # production points them at the database queue.

@@ -20,6 +20,10 @@ MIN_STEM_KK = 2
 
 def _series_cyrillic(stem: str) -> str | None:
     for ch in reversed(stem):
+        if ch == "и":
+            # A loan's last syllable with и takes either series (архивке,
+            # министрі; but тарихы): let the suffix decide.
+            return None
         if ch in kk_suffixes.BACK_VOWELS:
             return kk_suffixes.BACK
         if ch in kk_suffixes.FRONT_VOWELS:
@@ -44,6 +48,10 @@ class SuffixStripper:
         vowels: frozenset[str] = kk_suffixes.VOWELS,
         glides: frozenset[str] = frozenset("уи"),
         s_split: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+        fenced: frozenset[str] = frozenset(),
+        first_singular: tuple[str, ...] = ("ым", "ім"),
+        fenced_endings: tuple[str, ...] = ("у",),
+        drop: tuple[frozenset[str], frozenset[str], str] | None = None,
     ) -> None:
         self.table = table
         self.vowels = vowels
@@ -55,6 +63,16 @@ class SuffixStripper:
         self.series_of = series_of
         self.final_map = final_map
         self.min_stem = min_stem
+        # Words that end in -ым/-ім of their own (шешім, білім): no cut may
+        # split them there. The 1st plural -ымыз is not a 1st singular cut.
+        self.fenced = fenced
+        self.first_singular = first_singular
+        self.first_plural = tuple(ending + ending[-2:-1] + "з" for ending in first_singular)
+        # Other endings a fenced word has of its own (жылу "warmth" is not жыл + у).
+        self.fenced_endings = fenced_endings
+        # (first consonants, second consonants, (back vowel, front vowel)) of a
+        # stem that lost its last vowel before a vowel ending: халқ-ы → халық.
+        self.drop = drop
 
     def cuts(self, word: str) -> Iterator[tuple[str, str]]:
         """Every cut whose conditions hold, longest suffix first, then the uncut word.
@@ -68,6 +86,8 @@ class SuffixStripper:
                 continue
             stem = word[: n - cut]
             last = stem[-1]
+            if self.fenced and self._splits_fenced(word, n - cut):
+                continue
             if cut == n - 2 and not self._short_stem_ok(stem):
                 continue
             series = False  # not computed yet
@@ -80,6 +100,15 @@ class SuffixStripper:
                     yield stem, word[n - cut :]
                     break
         yield word, ""
+
+    def _splits_fenced(self, word: str, at: int) -> bool:
+        """Would a cut at ``at`` split a fenced word at its own ending (шеш|ім)?"""
+        if word.startswith(self.first_singular, at):
+            return not word.startswith(self.first_plural, at) and word[: at + 2] in self.fenced
+        for ending in self.fenced_endings:
+            if word.startswith(ending, at) and word[: at + len(ending)] in self.fenced:
+                return True
+        return False
 
     def _s_reading(self, stem: str, cuts: Iterator[tuple[str, str]]) -> str | None:
         """The one sure stem when a 3rd-person -сы/-сі cut competes with an -ыс/-іс stem.
@@ -134,6 +163,40 @@ class SuffixStripper:
         keeps decoys apart. "doubtful-all" keeps every reading; it and the
         other policies are there for the benchmark, which measures them.
         """
+        found = self._keys(word, policy)
+        if self.drop is not None:
+            undropped = self._undropped(found[0], word)
+            if undropped is not None and undropped not in found:
+                return (*found, undropped)
+        return found
+
+    def _undropped(self, first: str, word: str) -> str | None:
+        """The stem with its dropped vowel back (халқы → халық), if the cut allows.
+
+        A few nouns lose the vowel of their last syllable before a vowel ending
+        (халық → халқы, орын → орны, ауыз → аузы, қалып → қалпы). When a
+        vowel-initial cut leaves a stem ending in two consonants that such a
+        syllable could have held, the stem with the vowel put back is kept as
+        another key; it only ever meets the forms that kept the vowel.
+        """
+        firsts, seconds, (back, front) = self.drop  # type: ignore[misc]
+        n = len(first)
+        if (
+            n < 3
+            or n >= len(word)
+            or word[n] not in self.vowels
+            or first[-1] not in seconds
+            or first[-2] not in firsts
+        ):
+            return None
+        series = self.series_of(first)
+        if series is None:  # folded Latin: a, o, u guess back (halq-y → halyk)
+            last = next((ch for ch in reversed(first) if ch in self.vowels), "")
+            series = kk_suffixes.FRONT if last in "eiәеөүі" else kk_suffixes.BACK
+        vowel = back if series == kk_suffixes.BACK else front
+        return first[:-1] + vowel + first[-1]
+
+    def _keys(self, word: str, policy: str) -> tuple[str, ...]:
         cuts = self.cuts(word)
         stem, suffix = next(cuts)
         first = self.restore(stem)
@@ -154,6 +217,12 @@ class SuffixStripper:
             and len(suffix) > 2
             and suffix[0] not in DOUBTFUL_SUFFIX_STARTS
             and suffix not in DOUBTFUL_VERB_ENDINGS
+            and not (
+                # -м/-ң + case after a vowel: шешімде is шешім-де, not шеші-м-де
+                suffix[0] in DOUBTFUL_PERSON_STARTS
+                and suffix[1] not in self.vowels
+                and stem[-1] in self.vowels
+            )
         ):
             return (first,)
         keys = [first]
@@ -176,20 +245,52 @@ class SuffixStripper:
 
 
 _CYRILLIC_FINALS = {"б": "п", "г": "к", "ғ": "қ"}
+# Nouns that end in -ым/-ім of their own, mostly deverbal (шеш-ім "decision",
+# біл-ім "knowledge"): read as a 1st person singular they would meet the verb
+# (шешті) or another word (ақ, тіз, қор). Other -ым/-ім words are cut
+# doubtfully and keep their whole form as a second key (мерзім → мерз, мерзім),
+# so a word missing here costs precision only against its own shorter stem.
+LEXICAL_IM = frozenset(
+    (
+        *("шешім", "білім", "ұйым", "ағым", "бөлім", "құрылым", "келісім", "айналым"),
+        *("өнім", "тізім", "өтінім", "кірім", "шығым", "тұжырым", "өлім", "ілім"),
+        *("сенім", "жетім", "алым", "салым", "кеңейтім", "пішім", "ұғым", "тыным"),
+        *("қорым", "жарым", "ырым", "қырым", "тұрым", "жиым", "көрінім", "түсінім"),
+        *("қосым", "ерім", "ағылым"),
+    )
+)
+# Nouns in -у that are not the verbal noun of the shorter word (жылу "warmth",
+# not жыл "year" + у).
+LEXICAL_U = frozenset(["жылу"])
+_CYRILLIC_DROP = (frozenset("лруй"), frozenset("қкнзп"), ("ы", "і"))
 _KK = SuffixStripper(
     kk_suffixes.SUFFIXES,
     _series_cyrillic,
     _CYRILLIC_FINALS,
     s_split=(frozenset("ш"), frozenset("мбн")),
+    fenced=LEXICAL_IM | LEXICAL_U,
+    drop=_CYRILLIC_DROP,
 )
 
 # Suffix-like endings of real stems: хатшы, белсенді, қаулы, облыс, кеңес.
 AMBIGUOUS_SHORT_SUFFIXES = frozenset(["ы", "і", "сы", "сі", "ды", "ді", "ты", "ті", "ны", "ні"])
 DOUBTFUL_SUFFIX_STARTS = frozenset("ыіс")
+DOUBTFUL_PERSON_STARTS = frozenset("мңmn")
 # Verb endings that a noun in -ат/-ет/-ам/-ем + the 3rd-person possessive and
 # accusative spell too: жаз-атын but құжат-ын, мақсат-ын, бюджет-ін, қоғам-ын.
 # (The folded spellings are for Latin queries: qujatyn.)
-DOUBTFUL_VERB_ENDINGS = frozenset(["атын", "етін", "амын", "емін", "atyn", "etin", "amyn", "emin"])
+# So do a vowel-final noun + the 1st plural (жоба-мыз, not жоб-амыз; мәселе-міз)
+# and nouns in -дық/-тық (әкімдік, облыстық), not only the 1st plural past.
+DOUBTFUL_VERB_ENDINGS = frozenset(
+    [
+        *("атын", "етін", "амын", "емін", "амыз", "еміз"),
+        *("дық", "дік", "тық", "тік"),
+        # the intention -мақ/-мек ends nouns too: ынтымақ, тармақ, бұрмақ
+        *("мақ", "мек", "бақ", "бек", "пақ", "пек"),
+        *("atyn", "etin", "amyn", "emin", "amyz", "emiz", "dyk", "dik", "tyk", "tik"),
+        *("mak", "mek", "bak", "bek", "pak", "pek"),
+    ]
+)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -323,6 +424,10 @@ _FOLDED = SuffixStripper(
     min_stem=MIN_STEM_KK,
     vowels=frozenset("aeiouy"),
     glides=frozenset("ui"),
+    fenced=frozenset(fold_cyrillic(word) for word in LEXICAL_IM | LEXICAL_U),
+    first_singular=("ym", "im"),
+    fenced_endings=("u",),
+    drop=(frozenset("lrui"), frozenset("qknzp"), ("y", "i")),
 )
 
 

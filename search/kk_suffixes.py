@@ -165,11 +165,30 @@ PRONOMINAL_CASES = (
 # dative is a bare -а/-е: кітабыма, жүрегіңе; the other cases are the usual
 # ones after м or ң: жүрегіммен, жүрегіңдегі, кітабымның.
 POSS1SG_V = _m("poss1sg", "м", after=V_ONLY, stem_finals="я")
-# At least three letters of stem: ағым ("a current") is not ақ + ым.
-POSS1SG_C = _m("poss1sg", "Iм", after=C_ONLY, stem_finals=VOICED_ALTERNANTS, stem_min=3)
+# On a longer stem ending in another vowel (бағдарламамның, мәселемде): with a
+# case after it on four letters or more, alone on five or more, because short
+# nouns end in -ам/-ем themselves (қалам, адам, бағам). On ы/і too (хатшымда):
+# a noun in -ым/-ім cut there (айналымда → айналы) keeps its whole form as the
+# doubtful cut's second key. Not before the bare dative: -ма/-ме ends nouns
+# (хаттама, көрме).
+LONG_VOWEL_FINALS = "аеәоөұүюыі"
+MIN_STEM_1SG_VOWEL = 4
+MIN_STEM_1SG_VOWEL_BARE = 5
+POSS1SG_V_LONG = _m(
+    "poss1sg", "м", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL
+)
+POSS1SG_V_LONG_BARE = _m(
+    "poss1sg", "м", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL_BARE
+)
 POSS1SG_C_ANY = _m("poss1sg", "Iм", after=C_ONLY)
 # After a vowel only on я: nouns end in -аң/-ең (кезең, кезеңде; терең).
 POSS2SG_V = _m("poss2sg", "ң", after=V_ONLY, stem_finals="я")
+POSS2SG_V_LONG = _m(
+    "poss2sg", "ң", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL
+)
+POSS2SG_V_LONG_BARE = _m(
+    "poss2sg", "ң", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL_BARE
+)
 POSS2SG_C = _m("poss2sg", "Iң", after=C_ONLY)
 SINGULAR_DATIVE = _m("dat", "A")
 SINGULAR_CASES = tuple(c for c in CASES if c.name != "dat")
@@ -216,10 +235,14 @@ def _first_singular_chains(after_plural: bool) -> list[tuple[Morpheme, ...]]:
             chains.append((POSS1SG_C_ANY, *case))
             continue
         chains.append((POSS1SG_V, *case))
-        if case and case[0] is SINGULAR_DATIVE:
-            chains.append((POSS1SG_C_ANY, *case))
-        else:
-            chains.append((POSS1SG_C, *case))
+        if not case:
+            chains.append((POSS1SG_V_LONG_BARE,))
+        elif case[0] is not SINGULAR_DATIVE:
+            chains.append((POSS1SG_V_LONG, *case))
+        # Any consonant: the stripper keeps the lexical -ым/-ім nouns whole
+        # (LEXICAL_IM in search.kazakh), and the cut is doubtful, so the
+        # uncut reading stays as a second key (елім → ел, елім).
+        chains.append((POSS1SG_C_ANY, *case))
     return chains
 
 
@@ -231,10 +254,11 @@ def _second_singular_chains() -> list[tuple[tuple[Morpheme, ...], int]]:
     """
     chains: list[tuple[tuple[Morpheme, ...], int]] = []
     for pl in ((), *((p,) for p in PLURAL)):
-        for poss in (POSS2SG_V, POSS2SG_C):
+        for poss in (POSS2SG_V, POSS2SG_V_LONG, POSS2SG_C):
             for case in _singular_cases():
                 bare = not pl and not case
-                chains.append((pl + (poss, *case), MIN_STEM_2SG_BARE if bare else 0))
+                first = POSS2SG_V_LONG_BARE if poss is POSS2SG_V_LONG and not case else poss
+                chains.append((pl + (first, *case), MIN_STEM_2SG_BARE if bare else 0))
     return chains
 
 
@@ -279,6 +303,8 @@ def _verbal_noun_chains() -> list[tuple[Morpheme, ...]]:
     chains = [(vn,)]
     for tail in _noun_tails():
         chains.append((vn, *tail))
+    for tail, _min_stem in _second_singular_chains():
+        chains.append((vn, *tail))  # бағалауың, бағалауларыңда
     return chains
 
 

@@ -52,6 +52,8 @@ class SuffixStripper:
         first_singular: tuple[str, ...] = ("ым", "ім"),
         fenced_endings: tuple[str, ...] = ("у",),
         drop: tuple[frozenset[str], frozenset[str], str] | None = None,
+        doubtful: frozenset[str] = frozenset(),
+        passive_n: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
     ) -> None:
         self.table = table
         self.vowels = vowels
@@ -60,6 +62,12 @@ class SuffixStripper:
         #  letters before ы/і that make an -ыс/-іс stem sure): see _s_reading.
         self.s_vowel_stem, self.s_consonant_stem = s_split
         self.max_len = max(map(len, table))
+        self.trie: dict = {}
+        for surface, rules in table.items():
+            node = self.trie
+            for ch in reversed(surface):
+                node = node.setdefault(ch, {})
+            node[""] = rules
         self.series_of = series_of
         self.final_map = final_map
         self.min_stem = min_stem
@@ -73,6 +81,11 @@ class SuffixStripper:
         # (first consonants, second consonants, (back vowel, front vowel)) of a
         # stem that lost its last vowel before a vowel ending: халқ-ы → халық.
         self.drop = drop
+        # Whole surface suffixes whose cut always keeps the next reading too.
+        self.doubtful = doubtful
+        # (passive -н surfaces, letters one of which must come before the stem's
+        # last vowel for them): see kk_suffixes.PASSIVE_N_SURFACES.
+        self.passive_n, self.passive_n_before = passive_n
 
     def cuts(self, word: str) -> Iterator[tuple[str, str]]:
         """Every cut whose conditions hold, longest suffix first, then the uncut word.
@@ -80,15 +93,25 @@ class SuffixStripper:
         The stem's last letter is not yet restored (see :meth:`restore`).
         """
         n = len(word)
-        for cut in range(min(self.max_len, n - self.min_stem), 0, -1):
-            rules = self.table.get(word[n - cut :])
-            if rules is None:
-                continue
+        # Walk the reversed-suffix trie from the word's end: a few steps, not
+        # one dictionary lookup per possible length.
+        hits: list[tuple[int, tuple[kk_suffixes.Rule, ...]]] = []
+        node = self.trie
+        for i in range(n - 1, max(n - 1 - self.max_len, self.min_stem - 1), -1):
+            node = node.get(word[i])  # type: ignore[assignment]
+            if node is None:
+                break
+            rules = node.get("")
+            if rules is not None:
+                hits.append((n - i, rules))  # type: ignore[arg-type]
+        for cut, rules in reversed(hits):
             stem = word[: n - cut]
             last = stem[-1]
             if self.fenced and self._splits_fenced(word, n - cut):
                 continue
             if cut == n - 2 and not self._short_stem_ok(stem):
+                continue
+            if stem[-2] not in self.passive_n_before and word[n - cut :] in self.passive_n:
                 continue
             series = False  # not computed yet
             for rule in rules:
@@ -103,6 +126,8 @@ class SuffixStripper:
 
     def _splits_fenced(self, word: str, at: int) -> bool:
         """Would a cut at ``at`` split a fenced word at its own ending (шеш|ім)?"""
+        if word[: at + 1] in self.fenced:  # құрылы|м, шеші|мде
+            return True
         if word.startswith(self.first_singular, at):
             return not word.startswith(self.first_plural, at) and word[: at + 2] in self.fenced
         for ending in self.fenced_endings:
@@ -217,6 +242,13 @@ class SuffixStripper:
             and len(suffix) > 2
             and suffix[0] not in DOUBTFUL_SUFFIX_STARTS
             and suffix not in DOUBTFUL_VERB_ENDINGS
+            and suffix not in self.doubtful
+            and not (
+                # -ады/-еді on a stem of four letters or more: the present of a
+                # consonant verb or the past of a vowel one (қабылд-ады or
+                # қабылда-ды?); қалады stays қал, away from қала.
+                suffix in PRESENT_OR_PAST and len(stem) >= 4
+            )
             and not (
                 # -м/-ң + case after a vowel: шешімде is шешім-де, not шеші-м-де
                 suffix[0] in DOUBTFUL_PERSON_STARTS
@@ -226,10 +258,15 @@ class SuffixStripper:
         ):
             return (first,)
         keys = [first]
+        every = suffix in self.doubtful  # a passive cut: keep every reading
         for other, other_suffix in cuts:
+            if every and len(other_suffix) == 1 and other_suffix in self.vowels:
+                continue  # бекітілд-і, ауылд-ы: no stem ends so
             key = self.restore(other) if other != word else word
             if key not in keys:
                 keys.append(key)
+            if every:
+                continue  # бағала-ды or баға-л-ады? both, and the word
             if policy == "doubtful-next":
                 if (
                     len(suffix) == 2
@@ -270,12 +307,15 @@ _KK = SuffixStripper(
     s_split=(frozenset("ш"), frozenset("мбн")),
     fenced=LEXICAL_IM | LEXICAL_U,
     drop=_CYRILLIC_DROP,
+    doubtful=kk_suffixes.PASSIVE_SURFACES,
+    passive_n=(kk_suffixes.PASSIVE_N_SURFACES, kk_suffixes.PASSIVE_N_BEFORE),
 )
 
 # Suffix-like endings of real stems: хатшы, белсенді, қаулы, облыс, кеңес.
 AMBIGUOUS_SHORT_SUFFIXES = frozenset(["ы", "і", "сы", "сі", "ды", "ді", "ты", "ті", "ны", "ні"])
 DOUBTFUL_SUFFIX_STARTS = frozenset("ыіс")
 DOUBTFUL_PERSON_STARTS = frozenset("мңmn")
+PRESENT_OR_PAST = frozenset(["ады", "еді", "ady", "edi"])
 # Verb endings that a noun in -ат/-ет/-ам/-ем + the 3rd-person possessive and
 # accusative spell too: жаз-атын but құжат-ын, мақсат-ын, бюджет-ін, қоғам-ын.
 # (The folded spellings are for Latin queries: qujatyn.)
@@ -428,9 +468,15 @@ _FOLDED = SuffixStripper(
     first_singular=("ym", "im"),
     fenced_endings=("u",),
     drop=(frozenset("lrui"), frozenset("qknzp"), ("y", "i")),
+    doubtful=frozenset(fold_cyrillic(surface) for surface in kk_suffixes.PASSIVE_SURFACES),
+    passive_n=(
+        frozenset(fold_cyrillic(surface) for surface in kk_suffixes.PASSIVE_N_SURFACES),
+        frozenset("ldt"),
+    ),
 )
 
 
+@lru_cache(maxsize=1 << 18)
 def folded_stem_key(stem: str) -> str:
     """The folded-Latin copy of a Cyrillic Kazakh stem, as the index stores it."""
     return _FOLDED.restore(fold_cyrillic(stem))

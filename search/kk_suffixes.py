@@ -322,6 +322,32 @@ def _risky_chains() -> list[tuple[Morpheme, ...]]:
     ]
 
 
+# The passive -ыл/-іл (-ын/-ін after л, -л/-н after a vowel) before the tenses
+# party texts write it in: қабылданды, бекітілді, жіберілген, талқыланатын,
+# берілді. A noun ending in л or н spells the same before the accusative or a
+# participle-like ending (ауылды, ауданды), so these cuts need three letters of
+# stem and are doubtful: the stripper keeps the next reading too.
+PASSIVE_MIN_STEM = 3
+
+
+def _passive_chains() -> list[tuple[Morpheme, ...]]:
+    passives = (
+        _m("pass", "Iл", after=("J", "R", "Z", "NAS", "VL")),
+        _m("pass", "Iн", after=("L",)),
+        _m("pass", "л", after=V_ONLY),
+        _m("pass", "н", after=V_ONLY),
+    )
+    tails: list[tuple[Morpheme, ...]] = [
+        *((_m("past", "дI" + person),) for person in PAST_PERSON),
+        (_m("ptcp", "GAн"),),
+        (_m("ptcp", "GAн"), _m("poss3", "I")),
+        (_m("pres", "AдI"),),
+        (_m("hab", "AтIн"),),
+        (_m("vnoun", "у"),),
+    ]
+    return [(passive, *tail) for passive in passives for tail in tails]
+
+
 def _class_of(letter: str) -> str:
     for name, letters in STEM_CLASSES.items():
         if letter in letters:
@@ -373,6 +399,7 @@ def build_table() -> dict[str, tuple[Rule, ...]]:
         (_verb_chains(), 0),
         (_verbal_noun_chains(), 0),
         (_risky_chains(), RISKY_MIN_STEM),
+        (_passive_chains(), PASSIVE_MIN_STEM),
     ]
     for chain, min_stem in _second_singular_chains():
         groups.append(([chain], min_stem))
@@ -396,4 +423,19 @@ def build_table() -> dict[str, tuple[Rule, ...]]:
 
 
 SUFFIXES: dict[str, tuple[Rule, ...]] = build_table()
+# The passive -н after a vowel follows the verb-forming -ла/-да/-та (бағала-нды,
+# қабылда-нды, белгіле-нді), not any vowel: белсенді is not белсе-нді. The
+# stripper checks the letter before the stem's last vowel for these surfaces.
+PASSIVE_N_BEFORE = frozenset("лдт")
+PASSIVE_N_SURFACES: frozenset[str] = frozenset(
+    surface
+    for chain, series in product(_passive_chains(), (BACK, FRONT))
+    if chain[0].template == "н" and (surface := _realise(chain, series, "V")) is not None
+)
+# Surfaces of the passive chains, which the stripper treats as doubtful cuts.
+PASSIVE_SURFACES: frozenset[str] = frozenset(
+    surface
+    for chain, series, stem_class in product(_passive_chains(), (BACK, FRONT), ALL_CLASSES)
+    if (surface := _realise(chain, series, stem_class)) is not None
+)
 MAX_SUFFIX_LEN: int = max(map(len, SUFFIXES))

@@ -114,8 +114,12 @@ def _vowel_base(lemma: str, flags: frozenset[str]) -> str:
     return lemma
 
 
-def paradigm(lemma: str, flags: frozenset[str] = frozenset()) -> set[str]:
-    """Every form of the noun's paradigm (see the module docstring)."""
+def paradigm(lemma: str, flags: frozenset[str] = frozenset(), common: bool = False) -> set[str]:
+    """Every form of the noun's paradigm (see the module docstring).
+
+    ``common`` leaves out the 1st/2nd person singular and the 2nd person polite,
+    whose endings a verb's person endings spell too (бала-мыз / бал-амыз).
+    """
     front = front_series(lemma, flags)
     plural = _plural(lemma, front)
     forms = {lemma, plural, *_cases(lemma, front), *_cases(plural, front)}
@@ -128,11 +132,11 @@ def paradigm(lemma: str, flags: frozenset[str] = frozenset()) -> set[str]:
                 return base + _h(ending, front)
             return vowel_base + _h("I" + ending, front)
 
-        for singular in (person("м"), person("ң")):  # 1sg, 2sg (2pl on the plural)
+        for singular in () if common else (person("м"), person("ң")):  # 1sg, 2sg (2pl on pl)
             forms.add(singular)
             forms.update(singular + _h(x, front) for x in ("нIң", "дI", "A", "дA", "нAн", "мен"))
             forms.add(singular + _h("дAGI", front))
-        for polite in (person("ңIз"), person("мIз")):  # 2sg polite, 1pl
+        for polite in (person("мIз"),) if common else (person("ңIз"), person("мIз")):
             forms.add(polite)
             forms.update(_cases(polite, front))
         third = base + _h("сI", front) if after_vowel else vowel_base + _h("I", front)
@@ -173,7 +177,7 @@ def verb_forms(root: str, infinitive: str, passive: str) -> set[str]:
     neg = "мA" if k in "VJRL" else ("бA" if k in "NZ" else "пA")
     forms.add(root + _h(neg + "дI", front))
     # the verbal noun with endings (бекітуге, қабылдауы)
-    forms.update(infinitive + _h(x, front) for x in ("ы", "GA", "дA", "дIң", "дI", "мен"))
+    forms.update(infinitive + _h(x, front) for x in ("I", "GA", "дA", "дIң", "дI", "мен"))
     # passive: қабылда-н-ды, бекіт-іл-ді, жібер-іл-ген
     forms.add(passive + _h("дI", front))
     forms.add(passive + _h("GAн", front))

@@ -46,7 +46,7 @@ from search.kazakh import (  # noqa: F401 - also read as analysis.<name>
     stem_kk,
 )
 
-ANALYSER_VERSION = 2
+ANALYSER_VERSION = 3
 
 KAZAKH_ONLY_LETTERS = frozenset("әғқңөұүһі")
 MAX_TOKEN_CHARS = 64
@@ -511,21 +511,29 @@ def _query_reading(tokens: list[str], detected: str, hint: str | None) -> str:
 
     The query's own letters first (a long query is detected like a paragraph;
     a Kazakh-only letter anywhere makes it Kazakh; a word that cannot be native
-    Kazakh, :func:`looks_russian`, makes it Russian), then the language of the
-    page it was typed on. A query read as Russian keeps its Kazakh keys too: a
-    Kazakh word without a Kazakh-only letter typed on the Russian page (жоба)
-    must still find Kazakh text.
+    Kazakh, :func:`looks_russian`, makes it Russian; a Kazakh ending of two
+    letters or more, Kazakh), then the language of the page it was typed on.
+    A query read as Russian keeps its Kazakh keys too: a Kazakh word without a
+    Kazakh-only letter typed on the Russian page (жоба) must still find
+    Kazakh text.
     """
     if detected == "ru":
         return _READ_RUSSIAN
     if detected == "kk":
         return _READ_KAZAKH
     cyrillic = [token for token in tokens if _is_cyrillic(token[0])]
-    kazakh = any(not KAZAKH_ONLY_LETTERS.isdisjoint(token) for token in cyrillic)
-    evidence = max(
-        (_russian_evidence(token) for token in cyrillic if KAZAKH_ONLY_LETTERS.isdisjoint(token)),
-        default=0,
-    )
+    kazakh = False
+    evidence = 0
+    for token in cyrillic:
+        if not KAZAKH_ONLY_LETTERS.isdisjoint(token):
+            kazakh = True
+            continue
+        token_evidence = _russian_evidence(token)
+        evidence = max(evidence, token_evidence)
+        # A Kazakh ending of two letters or more on a word that does not break
+        # Kazakh spelling outright (партия-сы, жоба-мыз) is Kazakh evidence too.
+        if token_evidence < 2 and len(token) - len(kk_keys(token)[0]) >= 2:
+            kazakh = True
     if kazakh and evidence < 2:
         return _READ_KAZAKH
     if not kazakh and (evidence == 2 or hint == "ru"):

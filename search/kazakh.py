@@ -19,6 +19,8 @@ MIN_STEM_KK = 2
 
 
 def _series_cyrillic(stem: str) -> str | None:
+    if stem[-1:] == "ь":
+        return None  # пароль: a soft sign lets a loan take front endings (парольді)
     for ch in reversed(stem):
         if ch == "и":
             # A loan's last syllable with и takes either series (архивке,
@@ -258,24 +260,18 @@ class SuffixStripper:
         ):
             return (first,)
         keys = [first]
-        every = suffix in self.doubtful  # a passive cut: keep every reading
         for other, other_suffix in cuts:
-            if every and len(other_suffix) == 1 and other_suffix in self.vowels:
-                continue  # бекітілд-і, ауылд-ы: no stem ends so
             key = self.restore(other) if other != word else word
             if key not in keys:
                 keys.append(key)
-            if every:
-                continue  # бағала-ды or баға-л-ады? both, and the word
             if policy == "doubtful-next":
-                if (
-                    len(suffix) == 2
-                    and suffix[0] != "с"
-                    and other_suffix in ("ы", "і")
-                    and word not in keys
+                if word not in keys and (
+                    (len(suffix) == 2 and suffix[0] != "с" and other_suffix in ("ы", "і"))
+                    or suffix in self.doubtful
                 ):
                     # белсен-ді or белсенд-і? Either may be the ending of белсенді,
-                    # so the word as written is a third reading.
+                    # so the word as written is a third reading; so after a
+                    # passive cut (ауыл-ды or ауы-лды?).
                     keys.append(word)
                 break
         return tuple(keys)

@@ -331,21 +331,26 @@ PASSIVE_MIN_STEM = 3
 
 
 def _passive_chains() -> list[tuple[Morpheme, ...]]:
-    passives = (
-        _m("pass", "Iл", after=("J", "R", "Z", "NAS", "VL")),
-        _m("pass", "Iн", after=("L",)),
-        _m("pass", "л", after=V_ONLY),
-        _m("pass", "н", after=V_ONLY),
-    )
     tails: list[tuple[Morpheme, ...]] = [
         *((_m("past", "дI" + person),) for person in PAST_PERSON),
         (_m("ptcp", "GAн"),),
         (_m("ptcp", "GAн"), _m("poss3", "I")),
-        (_m("pres", "AдI"),),
         (_m("hab", "AтIн"),),
         (_m("vnoun", "у"),),
     ]
-    return [(passive, *tail) for passive in passives for tail in tails]
+    present = (_m("pres", "AдI"),)
+    chains: list[tuple[Morpheme, ...]] = []
+    for passive in (
+        _m("pass", "Iл", after=("J", "R", "Z", "NAS", "VL")),
+        _m("pass", "Iн", after=("L",)),
+        _m("pass", "н", after=V_ONLY, stem_finals="аеә"),
+    ):
+        chains += [(passive, *tail) for tail in (*tails, present)]
+    # -л after a vowel (сақталды, қаралған), but not before the present:
+    # бағалады is бағала-ды, not баға-л-ады. Not after ы/і (ауыстыры-лады).
+    vowel_l = _m("pass", "л", after=V_ONLY, stem_finals="аеә")
+    chains += [(vowel_l, *tail) for tail in tails]
+    return chains
 
 
 def _class_of(letter: str) -> str:

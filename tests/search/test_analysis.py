@@ -444,6 +444,42 @@ def test_short_russian_stems_meet_whatever_the_query_knows(query, word):
 
 
 @pytest.mark.parametrize(
+    ("query", "page", "language", "stem"),
+    [
+        # the query's own letters decide first
+        ("окнами", None, "ru", "окн"),
+        ("паролей", "kk", "ru", "парол"),
+        ("дела партии", None, "ru", "дел"),
+        ("партиясы", "ru", "kk", None),
+        ("бала құқығы", "ru", "kk", None),
+        # then the page: «дома», «хода» spell like Kazakh words
+        ("дома", "ru", "ru", "дом"),
+        ("хода", "ru", "ru", "ход"),
+        ("дома", "kk", "", None),
+        ("дома", None, "", None),
+        # a Kazakh ending tells as much as a Kazakh letter
+        ("партиясы", None, "kk", None),
+        # и alone (Russian loans Kazakh inflects) earns a stem, not a Russian query
+        ("мира", None, "", "мир"),
+        ("qujat", "ru", "", None),
+    ],
+)
+def test_what_is_known_of_a_querys_language_decides_its_reading(query, page, language, stem):
+    assert analysis.query_language(query, page) == language
+    keys = query_terms(query, page)
+    if stem:
+        assert stem in keys
+    else:
+        assert not any(len(key) <= 3 for key in keys if key not in tokenise(query)), keys
+
+
+def test_a_kazakh_word_on_the_russian_page_keeps_its_kazakh_keys():
+    assert {"жоба", "жоб"} <= set(query_terms("жоба", "ru"))
+    assert "бал" not in query_terms("бала", "kk")
+    assert "бал" not in query_terms("балалар", "ru")
+
+
+@pytest.mark.parametrize(
     "word", ["окнами", "окно", "окна", "годами", "года", "дела", "мира", "силы", "вид", "щит"]
 )
 def test_looks_russian(word):

@@ -177,8 +177,9 @@ MIN_STEM_1SG_VOWEL_BARE = 5
 POSS1SG_V_LONG = _m(
     "poss1sg", "м", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL
 )
+BARE_VOWEL_FINALS = LONG_VOWEL_FINALS
 POSS1SG_V_LONG_BARE = _m(
-    "poss1sg", "м", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL_BARE
+    "poss1sg", "м", after=V_ONLY, stem_finals=BARE_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL_BARE
 )
 POSS1SG_C_ANY = _m("poss1sg", "Iм", after=C_ONLY)
 # After a vowel only on я: nouns end in -аң/-ең (кезең, кезеңде; терең).
@@ -187,7 +188,7 @@ POSS2SG_V_LONG = _m(
     "poss2sg", "ң", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL
 )
 POSS2SG_V_LONG_BARE = _m(
-    "poss2sg", "ң", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL_BARE
+    "poss2sg", "ң", after=V_ONLY, stem_finals=BARE_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL_BARE
 )
 POSS2SG_C = _m("poss2sg", "Iң", after=C_ONLY)
 SINGULAR_DATIVE = _m("dat", "A")

@@ -341,7 +341,8 @@ _LATIN_LETTER_RE = re.compile(r"[^\W\d_\u0400-\u052f]")
 def _detect_normalised(sample: str) -> str:
     sample = sample[:2000]
     cyrillic = len(_CYRILLIC_RE.findall(sample))
-    latin = len(_LATIN_LETTER_RE.findall(sample))
+    # Latin letters only matter when Cyrillic ones are not most of the text.
+    latin = 0 if cyrillic * 2 > len(sample) else len(_LATIN_LETTER_RE.findall(sample))
     if cyrillic >= latin:
         kazakh = sum(sample.count(ch) for ch in KAZAKH_ONLY_LETTERS)
         if cyrillic < 20:
@@ -425,7 +426,7 @@ def _has_digit(token: str) -> bool:
 @lru_cache(maxsize=1 << 18)
 def _token_keys(token: str, language: str, for_query: bool) -> tuple[str, ...]:
     """Keys of one token in a paragraph (or query) of the given language."""
-    if _has_digit(token):
+    if not token.isalpha() and _has_digit(token):
         return (token,)
     if not _is_cyrillic(token[0]):
         return latin_keys(token)
@@ -433,11 +434,11 @@ def _token_keys(token: str, language: str, for_query: bool) -> tuple[str, ...]:
     kazakh_letters = not KAZAKH_ONLY_LETTERS.isdisjoint(token)
     if kazakh_letters or language != "ru":
         kazakh = kk_keys(token)
-        keys.extend(kazakh)
+        keys += kazakh
         if not for_query:
             # Every reading, not just the first: a Latin query for хатшысынан
             # (hatshysynan → hatshy) must meet хатшы (хатш or хатшы).
-            keys.extend(folded_stem_key(key) for key in kazakh)
+            keys += [folded_stem_key(key) for key in kazakh]
     if not kazakh_letters:
         ru = stem_ru(token)
         if language == "ru" or (

@@ -21,8 +21,17 @@ MIN_STEM_KK = 2
 def _series_cyrillic(stem: str) -> str | None:
     if stem[-1:] == "ь":
         return None  # пароль: a soft sign lets a loan take front endings (парольді)
-    for i in range(len(stem) - 1, -1, -1):
-        ch = stem[i]
+    i = len(stem)
+    for ch in reversed(stem):
+        i -= 1
+        if ch in kk_suffixes.BACK_VOWELS:
+            return kk_suffixes.BACK
+        if ch in kk_suffixes.FRONT_VOWELS:
+            return kk_suffixes.FRONT
+        if ch == "и":
+            # A loan's last syllable with и takes either series (архивке,
+            # министрі; but тарихы): let the suffix decide.
+            return None
         if (
             ch == "у"
             and 0 < i < len(stem) - 1
@@ -30,14 +39,6 @@ def _series_cyrillic(stem: str) -> str | None:
             and stem[i + 1] not in kk_suffixes.VOWELS
         ):
             return kk_suffixes.BACK  # у between consonants is a loan's u: ресурстар
-        if ch == "и":
-            # A loan's last syllable with и takes either series (архивке,
-            # министрі; but тарихы): let the suffix decide.
-            return None
-        if ch in kk_suffixes.BACK_VOWELS:
-            return kk_suffixes.BACK
-        if ch in kk_suffixes.FRONT_VOWELS:
-            return kk_suffixes.FRONT
     return None
 
 
@@ -77,7 +78,7 @@ class SuffixStripper:
             node = self.trie
             for ch in reversed(surface):
                 node = node.setdefault(ch, {})
-            node[""] = rules
+            node[""] = (surface, rules)
         self.series_of = series_of
         self.final_map = final_map
         self.min_stem = min_stem
@@ -105,32 +106,33 @@ class SuffixStripper:
         n = len(word)
         # Walk the reversed-suffix trie from the word's end: a few steps, not
         # one dictionary lookup per possible length.
-        hits: list[tuple[int, tuple[kk_suffixes.Rule, ...]]] = []
+        hits: list[tuple[int, tuple[str, tuple[kk_suffixes.Rule, ...]]]] = []
         node = self.trie
         for i in range(n - 1, max(n - 1 - self.max_len, self.min_stem - 1), -1):
             node = node.get(word[i])  # type: ignore[assignment]
             if node is None:
                 break
-            rules = node.get("")
-            if rules is not None:
-                hits.append((n - i, rules))  # type: ignore[arg-type]
-        for cut, rules in reversed(hits):
-            stem = word[: n - cut]
+            entry = node.get("")
+            if entry is not None:
+                hits.append((i, entry))  # type: ignore[arg-type]
+        for at, (suffix, rules) in reversed(hits):
+            stem = word[:at]
             last = stem[-1]
-            if self.fenced and self._splits_fenced(word, n - cut):
-                continue
-            if cut == n - 2 and not self._short_stem_ok(stem):
-                continue
-            if stem[-2] not in self.passive_n_before and word[n - cut :] in self.passive_n:
+            if at == 2 and not self._short_stem_ok(stem):
                 continue
             series = False  # not computed yet
             for rule in rules:
-                if last not in rule.finals or len(stem) < rule.min_stem:
+                if last not in rule.finals or at < rule.min_stem:
                     continue
                 if series is False:
                     series = self.series_of(stem)
                 if series is None or series == rule.series:
-                    yield stem, word[n - cut :]
+                    # Checked only for a cut that would be made: rarer than a hit.
+                    if not (
+                        (self.fenced and self._splits_fenced(word, at))
+                        or (suffix in self.passive_n and stem[-2] not in self.passive_n_before)
+                    ):
+                        yield stem, suffix
                     break
         yield word, ""
 

@@ -27,10 +27,11 @@ from search.analysis import (
 WORDLIST = Path(__file__).parent / "data" / "kk_wordlist.tsv"
 
 # Measured by benchmarks/stemmers.py on the word list (docs/kazakh-search.md):
-# precision 1.000, recall 0.970 (0.968 before the possessives of every person).
+# precision 1.000, recall 0.977 (0.968 before the possessives of every person,
+# 0.970 with analyser version 2).
 # A change to the stemmer must not fall below these: no false pair at all.
 MIN_PRECISION = 0.9999
-MIN_RECALL = 0.965
+MIN_RECALL = 0.972
 
 
 def load_wordlist() -> list[tuple[str, str, str, str]]:
@@ -383,10 +384,11 @@ def test_generated_paradigms_pair_precision_and_recall():
         fp += len(met) - same
     sizes = Counter(lemma for _, lemma in rows).values()
     fn = sum(n * (n - 1) // 2 for n in sizes) - tp
-    # Measured on 5,664 forms: precision 1.000, recall 0.852 (0.431 with analyser
-    # version 1, before the possessives of every person).
+    # Measured on 5,664 forms: precision 1.000, recall 0.989 (0.431 with analyser
+    # version 1, 0.852 with version 2, before the 1st/2nd person singular on
+    # every stem). The larger list is tests/search/test_paradigms.py.
     assert fp == 0
-    assert tp / (tp + fn) >= 0.84, tp / (tp + fn)
+    assert tp / (tp + fn) >= 0.98, tp / (tp + fn)
 
 
 # --- Russian ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from .circulation import (
 )
 from .files import (
     DocumentVersion,
+    ExtractionFailure,
     ExtractionStatus,
     LibraryDocument,
     document_upload_to,
@@ -64,6 +65,7 @@ __all__ = [
     "DocumentVersion",
     "Execution",
     "ExecutionState",
+    "ExtractionFailure",
     "ExtractionStatus",
     "LibraryDocument",
     "MailPreference",

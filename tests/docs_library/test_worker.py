@@ -22,8 +22,6 @@ import pytest
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
@@ -45,53 +43,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 #: Generous: the machine running the tests may be busy with other work.
 WORKER_DEADLINE = 240
-
-
-@pytest.fixture
-def queue(settings):
-    """Tasks go to the database queue, as in production, not run at once."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-@pytest.fixture
-def mail_dir(tmp_path):
-    path = tmp_path / "mail"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def start(tmp_path, mail_dir):
-    """Start ``manage.py <args>`` as a process of its own on the test database."""
-    started = []
-
-    def start(*args, **env):
-        environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.process_settings",
-            "SANDYQ_TEST_FILES": str(Path(settings.PRIVATE_MEDIA_ROOT).parent),
-            "SANDYQ_PROCESS_DATABASE": str(connection.settings_dict["NAME"]),
-            "SANDYQ_PROCESS_MAIL": str(mail_dir),
-            **env,
-        }
-        log = tmp_path / f"{args[0]}-{len(started)}.log"
-        with open(log, "wb") as output:
-            process = subprocess.Popen(  # noqa: S603 - our own manage.py
-                [sys.executable, str(ROOT / "manage.py"), *args],
-                cwd=ROOT,
-                env=environment,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        process.log = log
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def run_worker(start):

@@ -59,6 +59,10 @@ def _worker_is_dead(worker_id: str) -> bool:
     pid, _, _ = rest.partition(":")
     if host != socket.gethostname()[:40] or not pid.isdigit():
         return False  # another machine, or an id given by hand
+    if int(pid) == os.getpid():
+        # A restarted container's worker often gets its predecessor's pid; this
+        # process has taken no task yet, so the holder was that predecessor.
+        return True
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

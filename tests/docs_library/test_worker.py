@@ -242,6 +242,13 @@ def test_a_task_dead_workers_keep_leaving_is_given_up_and_the_file_says_why(queu
     task.refresh_from_db()
     assert task.status == TaskResultStatus.READY
 
+    # A restarted container's worker gets its predecessor's pid: the holder is that one.
+    predecessor = f"{dead.split(':')[0]}:{os.getpid()}:earlier"
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        status=TaskResultStatus.RUNNING, started_at=task.enqueued_at, worker_ids=[predecessor]
+    )
+    assert worker.recover_abandoned_tasks() == (1, 0)
+
     DBTaskResult.objects.filter(pk=task.pk).update(
         status=TaskResultStatus.RUNNING,
         started_at=task.enqueued_at,

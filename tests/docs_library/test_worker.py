@@ -40,7 +40,6 @@ from tests.factories import upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parents[2]
 #: Generous: the machine running the tests may be busy with other work.
 WORKER_DEADLINE = 240
 

@@ -344,6 +344,9 @@ SANDYQ_EXTRACTION_MEMORY_LIMIT = int(
     os.environ.get("SANDYQ_EXTRACTION_MEMORY_LIMIT", 768 * 1024 * 1024)
 )
 WAGTAILDOCS_MAX_UPLOAD_SIZE = SANDYQ_MAX_UPLOAD_SIZE
+# A task RUNNING longer than this is taken for abandoned by a worker on another
+# machine and queued again (docs_library.worker); longer than any task runs.
+SANDYQ_TASK_STALE_AFTER = int(os.environ.get("SANDYQ_TASK_STALE_AFTER", 60 * 60))
 # DOCX/ODT are ZIP files: refuse those that would unpack to too much (zip bombs).
 SANDYQ_MAX_UNCOMPRESSED_SIZE = int(
     os.environ.get("SANDYQ_MAX_UNCOMPRESSED_SIZE", 200 * 1024 * 1024)

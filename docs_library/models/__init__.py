@@ -16,6 +16,7 @@ from .circulation import (
 )
 from .files import (
     DocumentVersion,
+    ExtractionFailure,
     ExtractionStatus,
     LibraryDocument,
     document_upload_to,
@@ -63,9 +64,10 @@ __all__ = [
     "DocumentPageTag",
     "DocumentType",
     "DocumentVersion",
+    "EntrySource",
     "Execution",
     "ExecutionState",
-    "EntrySource",
+    "ExtractionFailure",
     "ExtractionStatus",
     "JOURNAL_CODES",
     "JournalCounter",

@@ -17,6 +17,10 @@ rows, so the ratios hold from one machine to the next:
   (a row per addressed organisation), then checked again as every later save
   of the record does (``access.record_tokens`` reads the addressed
   organisations' inheritance chains in a few queries per 900 organisations);
+- journals: ``journals.register_circular`` (the sender's outgoing entry and an
+  incoming entry, numbered, in each receiver's journal: counters taken in one
+  UPDATE … RETURNING, entries in one INSERT … SELECT) against ``bulk_create``
+  of the same incoming rows, numbers made beforehand;
 - dashboard: the author's dashboard page (totals, the breakdown by district,
   the first 50 organisations) and the CSV of all of them, against reading all
   the distribution rows once.
@@ -98,6 +102,40 @@ def distribution_figures(repeat, record, baseline_record, ids):
     return figures
 
 
+def journal_figures(repeat, record, ids):
+    from docs_library.circulation import journals
+    from docs_library.models import JournalCounter, JournalEntry
+
+    def clear():  # the first circular of the year: no entries, no counters
+        JournalEntry.objects.filter(record=record).delete()
+        JournalCounter.objects.all().delete()
+
+    def plain_insert():
+        JournalEntry.objects.bulk_create(
+            [
+                JournalEntry(
+                    organisation_id=pk,
+                    kind="incoming",
+                    year=2026,
+                    sequence=1,
+                    number=f"К/{pk}",
+                    title=record.title,
+                    source="circular",
+                    record=record,
+                )
+                for pk in ids
+            ]
+        )
+
+    figures = {
+        "baseline": best(repeat, plain_insert, before=clear),
+        "register": best(repeat, lambda: journals.register_circular(record), before=clear),
+        "again": best(repeat, lambda: journals.register_circular(record)),
+    }
+    assert JournalEntry.objects.filter(record=record, kind="incoming").count() == len(ids)
+    return figures
+
+
 def run(args, sizes, connection):
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -170,6 +208,17 @@ def run(args, sizes, connection):
         print(
             f"  access tokens, any later save             {tokens_again[0] * 1000:9.1f} ms"
             f"   ×{tokens_again[0] / base[0]:.2f}"
+        )
+        journal = journal_figures(args.repeat, record, ids)
+        j_base, j_register, j_again = journal["baseline"], journal["register"], journal["again"]
+        print(f"  journals: bulk_create of the entries      {j_base[0] * 1000:9.1f} ms")
+        print(
+            f"  journals: register_circular               {j_register[0] * 1000:9.1f} ms"
+            f"   ×{j_register[0] / j_base[0]:.2f} of that baseline"
+        )
+        print(
+            f"  journals: publishing again                {j_again[0] * 1000:9.1f} ms"
+            f"   ×{j_again[0] / j_base[0]:.2f}"
         )
 
     # The dashboard of the largest circular, with a third of the organisations acknowledged.

@@ -5,8 +5,8 @@ endpoint starts from Wagtail's live, public pages and narrows them with
 ``access.visible_pages``; the documents endpoint lists only files that a
 record shows, narrowed with ``access.visible_files``. Both answer 404 for an
 item outside that set. Callers are known by the site's session or by a token
-(never by a password: DRF's Basic authentication would skip the sign-in
-throttle), and ``?search=`` goes through Sandyq's search service with the
+(never by a password: DRF's Basic authentication would skip the second
+factor of the sign-in), and ``?search=`` goes through Sandyq's search service with the
 caller's access tokens; when the service cannot answer, the API says so (503)
 rather than fall back to another search.
 
@@ -88,7 +88,7 @@ class SandyqPagination(WagtailPagination):
 class ReadOnlyMixin:
     """The site's session (DRF keeps CSRF for unsafe methods; there are none) or a
     token for another system (``manage.py drf_create_token <user>``); never a
-    password in a header, which would pass by the sign-in throttle."""
+    password in a header, which would pass by the sign-in's second factor."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     pagination_class = SandyqPagination

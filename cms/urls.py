@@ -13,9 +13,9 @@ from docs_library.admin.access import PageTypesUsageView
 from docs_library.admin.upload import AddDocumentsView
 from docs_library.feeds import LatestDocumentsFeed, LatestDocumentsRssFeed
 from docs_library.files import views as docs_library_views
-from home.auth import ThrottledAuthenticationForm
 from home.feeds import AnnouncementsFeed, AnnouncementsRssFeed
 from home.sitemaps import sitemap
+from home.two_factor_views import urlpatterns as two_factor_urlpatterns
 from home.views import FaviconView, robots_txt
 
 RSS_FEEDS = {LatestDocumentsFeed: LatestDocumentsRssFeed, AnnouncementsFeed: AnnouncementsRssFeed}
@@ -75,12 +75,12 @@ urlpatterns += i18n_patterns(
         "accounts/login/",
         auth_views.LoginView.as_view(
             template_name="accounts/login.html",
-            authentication_form=ThrottledAuthenticationForm,
             redirect_authenticated_user=True,
         ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", include(two_factor_urlpatterns)),
     path(
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -507,6 +507,32 @@ def may_decide(user, assignment) -> bool:
     return bool(record.withdrawn_at) or can_view(user, record)
 
 
+# --- registration journals ------------------------------------------------------------------
+
+
+def may_view_journal(user, organisation) -> bool:
+    """Read an organisation's registration journals: Contributors and above there
+    (``VIEW_JOURNALS``), granted there or above it, up to a block."""
+    return _active(user) and roles.has_site_permission(user, organisation, roles.VIEW_JOURNALS)
+
+
+def may_register(user, organisation) -> bool:
+    """Register a document by hand in an organisation's journals: Editors,
+    Reviewers and Managers there (``REGISTER_DOCUMENTS``)."""
+    return _active(user) and roles.has_site_permission(user, organisation, roles.REGISTER_DOCUMENTS)
+
+
+def journal_titles_visible(user, record_ids) -> set[int]:
+    """Which of these records' titles a journal may show ``user``: those they may
+    open (a journal row of a record they may not read names no title)."""
+    record_ids = [pk for pk in record_ids if pk is not None]
+    if not record_ids:
+        return set()
+    return set(
+        viewable(user, DocumentPage.objects.filter(pk__in=record_ids)).values_list("pk", flat=True)
+    )
+
+
 # --- reviewers found above a block ---------------------------------------------------------
 #
 # ``workflow.reviewers_for`` walks up across a block of inheritance when an

@@ -22,6 +22,7 @@ class DocsLibraryConfig(AppConfig):
         services.provide(
             viewable=access.viewable,
             can_view=access.can_view,
+            can_edit_file=access.can_edit_file,
             anonymous_may_view=access.anonymous_may_view,
             may_review=access.may_review,
             reviews_somewhere=workflow.reviews_somewhere,

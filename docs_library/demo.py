@@ -12,14 +12,23 @@ import textwrap
 from pathlib import Path
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django.utils.text import slugify
 
 from home import roles
 from home.models import PrimaryOrganisationPage, RegionalBranchPage
 
+from .circulation import journals
 from .circulation.circulars import Distribution, acknowledge
 from .lifecycle.workflow import ensure_default_workflow
-from .models import AccessLevel, DocumentLibraryPage, DocumentPage, LibraryDocument
+from .models import (
+    AccessLevel,
+    DocumentLibraryPage,
+    DocumentPage,
+    EntrySource,
+    JournalEntry,
+    LibraryDocument,
+)
 
 FONT = Path(__file__).resolve().parent / "demo_data" / "fonts" / "DejaVuSans.ttf"
 
@@ -363,6 +372,47 @@ def _acknowledge_some(record, organisations, every: int) -> int:
     return created
 
 
+# Letters registered by hand in Karaganda's journals, beside the circulars the
+# delivery registered: (journal, days ago, title, sender, sender's number).
+DEMO_REGISTRATIONS = [
+    (
+        "incoming",
+        12,
+        "Облыс әкімдігінің сайлау учаскелері туралы хаты",
+        "Қарағанды облысының әкімдігі",
+        "01-17/2231",
+    ),
+    (
+        "incoming",
+        6,
+        "Жастар ресурстық орталығының бірлескен іс-шара туралы ұсынысы",
+        "Жастар ресурстық орталығы",
+        "ЖРО-88",
+    ),
+    ("internal", 4, "Филиал аппаратының айлық жұмыс жоспары", "", ""),
+]
+
+
+def load_journals(region) -> int:
+    """Register the demo's letters by hand once; the circulars register themselves."""
+    if JournalEntry.objects.filter(organisation=region, source=EntrySource.BY_HAND).exists():
+        return 0
+    today = timezone.localdate()
+    for kind, ago, title, sender, number in DEMO_REGISTRATIONS:
+        on = max(today - datetime.timedelta(days=ago), datetime.date(today.year, 1, 1))
+        journals.register_by_hand(
+            region,
+            None,
+            kind=kind,
+            title=title,
+            on=on,
+            correspondent_name=sender,
+            correspondent_number=number,
+            correspondent_date=on - datetime.timedelta(days=2) if sender else None,
+        )
+    return len(DEMO_REGISTRATIONS)
+
+
 def load_circulars(pages, stdout) -> int:
     """A central circular to every region, overdue for some, and a Karaganda circular to
     its primary organisations, pending; some acknowledged, so the dashboards show numbers.
@@ -422,6 +472,7 @@ def load_circulars(pages, stdout) -> int:
         user, new = _demo_person(username, first, last, password)
         created += new
         roles.grant(roles_for[role], user, where[place])
+    created += load_journals(karaganda)
     stdout.write(f"Demo circulars: {created} objects created.")
     for username, password, _first, _last, role, place in CIRCULAR_DEMO_USERS:
         stdout.write(f"  {username:<18} {password:<16} {role} of {where[place].title}")

@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from django_tasks.signals import task_finished
+
 from django.db.models.signals import post_save
 
 from wagtail.signals import init_new_page, post_page_move
@@ -7,7 +9,7 @@ from wagtail.signals import init_new_page, post_page_move
 from home.models import nearest_organisation_ids
 from home.signals import inheritance_changed
 
-from . import access
+from . import access, worker
 from .files.tasks import queue_extraction
 from .models import DocumentLibraryPage, DocumentPage, LibraryDocument
 
@@ -60,3 +62,4 @@ def register():
     post_save.connect(
         queue_extraction_of_new_file, sender=LibraryDocument, dispatch_uid="docs_library_extract"
     )
+    task_finished.connect(worker.extraction_task_failed, dispatch_uid="docs_library_task_failed")

@@ -1,51 +1,43 @@
-"""Signing in: one throttled form for the site and Wagtail's admin.
+"""Signing in: what a locked-out visitor is told.
 
-After ``LOGIN_FAILURE_LIMIT`` failed attempts for a user name from one address
-within ``LOGIN_FAILURE_WINDOW`` seconds, further attempts are refused for the
-rest of the window, before any password is checked.
+django-axes counts failed sign-ins of the site's form and Wagtail's admin form
+alike (both go through ``django.contrib.auth.authenticate``), per user name and
+address, in the database or Redis (settings ``AXES_*``), so every process sees
+the same count and a restart forgets nothing. Axes refuses a locked-out pair
+before any password is checked and answers with ``lockout_response``.
 """
 
-import hashlib
-
-from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-
-from wagtail.admin.forms.auth import LoginForm
-
-
-def _key(request, username: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "") if request else ""
-    digest = hashlib.sha256(f"{username.casefold()}|{address}".encode()).hexdigest()
-    return f"sandyq:login-failures:{digest}"
-
 
 THROTTLED = _("Too many failed attempts. Wait a few minutes and try again.")
 
 
-class LoginThrottleMixin:
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        key = _key(self.request, username)
-        limit = getattr(settings, "LOGIN_FAILURE_LIMIT", 5)
-        window = getattr(settings, "LOGIN_FAILURE_WINDOW", 900)
-        if cache.get(key, 0) >= limit:
-            raise forms.ValidationError(THROTTLED, code="throttled")
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, window)
-            raise
+def lockout_response(request, original_response=None, credentials=None):
+    """The lock-out page (HTTP 429), in the language of the request."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return render(
+        request,
+        "accounts/lockout.html",
+        {"message": THROTTLED, "minutes": minutes},
+        status=429,
+    )
 
 
-class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
-    """The public site's sign-in form."""
+def client_address(request) -> str:
+    """The visitor's address, as failures are counted by it.
 
-
-class ThrottledAdminLoginForm(LoginThrottleMixin, LoginForm):
-    """Wagtail's admin sign-in form (``WAGTAILADMIN_USER_LOGIN_FORM``)."""
+    ``REMOTE_ADDR``, unless the site runs behind ``SANDYQ_TRUSTED_PROXIES``
+    reverse proxies that each append the address they saw to
+    ``X-Forwarded-For``: then the entry the outermost proxy appended, counted
+    from the right, which a visitor cannot forge (what they send themselves
+    stands further left).
+    """
+    proxies = settings.SANDYQ_TRUSTED_PROXIES
+    if proxies:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
+        if len(addresses) >= proxies:
+            return addresses[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

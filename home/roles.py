@@ -50,6 +50,8 @@ REVIEW = "review"  # approve or reject what editors submit
 MANAGE_SHARING = "manage_sharing"  # grant and revoke roles (the Sharing view)
 SEE_RESTRICTED = "see_restricted"  # read restricted records of the organisation
 MANAGE_RECORDS = "manage_records"  # archive and restore records, follow their circulars
+VIEW_JOURNALS = "view_journals"  # read the organisation's registration journals
+REGISTER_DOCUMENTS = "register_documents"  # register documents in them by hand
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class Role:
 
 
 _READER = frozenset({VIEW_INTERNAL, ACKNOWLEDGE, SEE_INBOX})
-_CONTRIBUTOR = _READER | {VIEW_DRAFTS}
+_CONTRIBUTOR = _READER | {VIEW_DRAFTS, VIEW_JOURNALS}
 
 READER = Role("reader", _("Reader"), _("Readers"), 10, (), (), _READER)
 CONTRIBUTOR = Role(
@@ -98,7 +100,7 @@ EDITOR = Role(
     30,
     ("add_page", "change_page", "lock_page"),
     ("add_document", "change_document", "choose_document"),
-    _CONTRIBUTOR | {MANAGE_RECORDS},
+    _CONTRIBUTOR | {MANAGE_RECORDS, REGISTER_DOCUMENTS},
 )
 REVIEWER = Role(
     "reviewer",
@@ -107,7 +109,7 @@ REVIEWER = Role(
     40,
     ("add_page", "change_page", "publish_page", "lock_page"),
     ("add_document", "change_document", "choose_document"),
-    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS},
+    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS, REGISTER_DOCUMENTS},
 )
 MANAGER = Role(
     "manager",
@@ -116,7 +118,7 @@ MANAGER = Role(
     50,
     ("add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"),
     ("add_document", "change_document", "delete_document", "choose_document"),
-    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS, MANAGE_SHARING, SEE_RESTRICTED},
+    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS, REGISTER_DOCUMENTS, MANAGE_SHARING, SEE_RESTRICTED},
 )
 
 ROLES: tuple[Role, ...] = (READER, CONTRIBUTOR, EDITOR, REVIEWER, MANAGER)
@@ -309,6 +311,16 @@ def pages_allowing(user, pages, site_permission: str) -> set[int]:
     chains = inheritance_chains(pages)
     root = site_root_id()
     return {page.pk for page in pages if root in granted or granted.intersection(chains[page.path])}
+
+
+def must_use_second_factor(user) -> bool:
+    """Superusers, and whoever may grant roles somewhere (a Manager anywhere),
+    sign in with a second factor when ``SANDYQ_2FA_REQUIRED`` is on."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return any(grant.role.allows(MANAGE_SHARING) for grant in principal(user).grants)
 
 
 # --- a principal's view, computed once per request ---------------------------

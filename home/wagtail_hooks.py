@@ -103,3 +103,13 @@ def keep_help_on_this_site(request, items):
     """Party offices may run on a closed network: the help menu keeps only what
     this site serves (keyboard shortcuts), not Wagtail's guide and release notes."""
     items[:] = [item for item in items if not item.url.startswith(("http://", "https://"))]
+
+
+@hooks.register("register_account_menu_item")
+def two_factor_account_item(request):
+    """Wagtail's account page leads to the user's two-step sign-in settings."""
+    return {
+        "url": reverse("two_factor"),
+        "label": _("Two-step sign-in"),
+        "help_text": _("A code from your phone after your password; recovery codes."),
+    }

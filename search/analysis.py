@@ -46,7 +46,7 @@ from search.kazakh import (  # noqa: F401 - also read as analysis.<name>
     stem_kk,
 )
 
-ANALYSER_VERSION = 2
+ANALYSER_VERSION = 3
 
 KAZAKH_ONLY_LETTERS = frozenset("әғқңөұүһі")
 MAX_TOKEN_CHARS = 64
@@ -341,7 +341,8 @@ _LATIN_LETTER_RE = re.compile(r"[^\W\d_\u0400-\u052f]")
 def _detect_normalised(sample: str) -> str:
     sample = sample[:2000]
     cyrillic = len(_CYRILLIC_RE.findall(sample))
-    latin = len(_LATIN_LETTER_RE.findall(sample))
+    # Latin letters only matter when Cyrillic ones are not most of the text.
+    latin = 0 if cyrillic * 2 > len(sample) else len(_LATIN_LETTER_RE.findall(sample))
     if cyrillic >= latin:
         kazakh = sum(sample.count(ch) for ch in KAZAKH_ONLY_LETTERS)
         if cyrillic < 20:
@@ -389,22 +390,30 @@ def looks_russian(token: str) -> bool:
     и) is Russian or a Russian loan, so its Russian stem is safe however short:
     it cannot be the Kazakh root that a short stem of ата, бала, жоба would be.
     """
+    return _russian_evidence(token) > 0
+
+
+def _russian_evidence(token: str) -> int:
+    """2: the token breaks Kazakh spelling outright; 1: only through и; 0: none.
+
+    и is weak evidence: Russian loans that Kazakh text inflects have it
+    (партиясы, комиссиясы), so it earns a Russian stem, but not the reading of
+    the whole query as Russian.
+    """
     if not _NON_NATIVE_LETTERS.isdisjoint(token) or token.endswith(_RUSSIAN_ONLY_ENDINGS):
-        return True
-    if "и" in token and not token.endswith("их"):
-        return True
+        return 2
     back = not _BACK_ONLY.isdisjoint(token)
     if back and "е" in token:
-        return True
+        return 2
     if back and ("к" in token or "г" in token):
-        return True
+        return 2
     seen_vowel = False
     for ch in token:
         if ch in _RU_VOWELS:
             if seen_vowel and ch == "о":
-                return True
+                return 2
             seen_vowel = True
-    return False
+    return 1 if "и" in token and not token.endswith("их") else 0
 
 
 # --- index and query keys -----------------------------------------------------------
@@ -417,7 +426,7 @@ def _has_digit(token: str) -> bool:
 @lru_cache(maxsize=1 << 18)
 def _token_keys(token: str, language: str, for_query: bool) -> tuple[str, ...]:
     """Keys of one token in a paragraph (or query) of the given language."""
-    if _has_digit(token):
+    if not token.isalpha() and _has_digit(token):
         return (token,)
     if not _is_cyrillic(token[0]):
         return latin_keys(token)
@@ -425,11 +434,11 @@ def _token_keys(token: str, language: str, for_query: bool) -> tuple[str, ...]:
     kazakh_letters = not KAZAKH_ONLY_LETTERS.isdisjoint(token)
     if kazakh_letters or language != "ru":
         kazakh = kk_keys(token)
-        keys.extend(kazakh)
+        keys += kazakh
         if not for_query:
             # Every reading, not just the first: a Latin query for хатшысынан
             # (hatshysynan → hatshy) must meet хатшы (хатш or хатшы).
-            keys.extend(folded_stem_key(key) for key in kazakh)
+            keys += [folded_stem_key(key) for key in kazakh]
     if not kazakh_letters:
         ru = stem_ru(token)
         if language == "ru" or (
@@ -491,21 +500,96 @@ _OPERATOR_RE = re.compile(r"\b(?:AND|OR|NEAR)\b")
 _EXCLUDED_RE = re.compile(r"(?:\bNOT\s+|(?:^|(?<=\s))[-!])(?:\"[^\"]*\"|\S+)")
 
 
-def query_words(query: str | None) -> list[tuple[str, tuple[str, ...]]]:
+# How a query's Cyrillic words without a Kazakh-only letter are read (see
+# :func:`_query_reading`): as Russian only, as Kazakh (with a Russian stem only
+# when it is long or the word looks Russian), or both ways with the Russian stem
+# whatever its length.
+_READ_RUSSIAN, _READ_KAZAKH, _READ_BOTH, _READ_UNDETERMINED = "ru", "kk", "both", "und"
+
+
+def _query_reading(tokens: list[str], detected: str, hint: str | None) -> str:
+    """How to read a query's words, from what is known of its language.
+
+    The query's own letters first (a long query is detected like a paragraph;
+    a Kazakh-only letter anywhere makes it Kazakh; a word that cannot be native
+    Kazakh, :func:`looks_russian`, makes it Russian; a Kazakh ending of two
+    letters or more, Kazakh), then the language of the page it was typed on.
+    A query read as Russian keeps its Kazakh keys too: a Kazakh word without a
+    Kazakh-only letter typed on the Russian page (жоба) must still find
+    Kazakh text.
+    """
+    if detected == "ru":
+        return _READ_RUSSIAN
+    if detected == "kk":
+        return _READ_KAZAKH
+    cyrillic = [token for token in tokens if _is_cyrillic(token[0])]
+    kazakh = False
+    evidence = 0
+    for token in cyrillic:
+        if not KAZAKH_ONLY_LETTERS.isdisjoint(token):
+            kazakh = True
+            continue
+        token_evidence = _russian_evidence(token)
+        evidence = max(evidence, token_evidence)
+        # A Kazakh ending of two letters or more on a word that does not break
+        # Kazakh spelling outright (партия-сы, жоба-мыз) is Kazakh evidence too.
+        if token_evidence < 2 and len(token) - len(kk_keys(token)[0]) >= 2:
+            kazakh = True
+    if kazakh and evidence < 2:
+        return _READ_KAZAKH
+    if not kazakh and (evidence == 2 or hint == "ru"):
+        return _READ_BOTH
+    return _READ_UNDETERMINED
+
+
+def _query_token_keys(token: str, reading: str) -> tuple[str, ...]:
+    if reading == _READ_BOTH and _is_cyrillic(token[0]):
+        keys = _token_keys(token, "und", True)
+        if KAZAKH_ONLY_LETTERS.isdisjoint(token):
+            ru = stem_ru(token)
+            if ru not in keys:
+                keys = (*keys, ru)
+        return keys
+    return _token_keys(token, reading, True)
+
+
+def query_language(query: str | None, hint: str | None = None) -> str:
+    """'ru' or 'kk' when the query's words are that language's, else ''.
+
+    The search ranks documents in this language first among equally good
+    matches: a Russian «паролей» puts Russian documents above Kazakh ones that
+    share its key. ``hint`` is the language of the page the query was typed on.
+    """
+    if not query or not isinstance(query, str):
+        return ""
+    query = _EXCLUDED_RE.sub(" ", _OPERATOR_RE.sub(" ", query[:MAX_QUERY_CHARS]))
+    tokens = list(_tokens(normalise(query)))
+    if not any(_is_cyrillic(token[0]) for token in tokens):
+        return ""
+    reading = _query_reading(tokens, detect_language(query), hint)
+    return {_READ_RUSSIAN: "ru", _READ_BOTH: "ru", _READ_KAZAKH: "kk"}.get(reading, "")
+
+
+def query_words(
+    query: str | None, language: str | None = None
+) -> list[tuple[str, tuple[str, ...]]]:
     """Each query word as (its normalised token, its keys), for exact-over-stem ranking.
 
     The same words and keys as :func:`query_word_keys`, with the token each
     came from, so a query layer can ask for the word exactly as typed (the raw
-    field) or in any of its forms (the analysed field).
+    field) or in any of its forms (the analysed field). ``language`` is the
+    language of the page the query was typed on (``ru`` makes a word without a
+    Kazakh-only letter keep its Russian stem however short: дома → дом).
     """
     if not query or not isinstance(query, str):
         return []
     query = _EXCLUDED_RE.sub(" ", _OPERATOR_RE.sub(" ", query[:MAX_QUERY_CHARS]))
-    language = detect_language(query)
+    tokens = list(_tokens(normalise(query)))
+    reading = _query_reading(tokens, detect_language(query), language)
     words: list[tuple[str, tuple[str, ...]]] = []
     seen: set[str] = set()
-    for token in _tokens(normalise(query)):
-        keys = _token_keys(token, language, True)
+    for token in tokens:
+        keys = _query_token_keys(token, reading)
         if any(keys == other for _, other in words):
             continue
         new = [k for k in keys if k not in seen]
@@ -520,7 +604,7 @@ def query_words(query: str | None) -> list[tuple[str, tuple[str, ...]]]:
     return words
 
 
-def query_word_keys(query: str | None) -> list[tuple[str, ...]]:
+def query_word_keys(query: str | None, language: str | None = None) -> list[tuple[str, ...]]:
     """Keys per query word, for a query layer that ORs within a word, ANDs across.
 
     Never raises on user input: quotes, brackets, wildcards and SQL are
@@ -528,7 +612,7 @@ def query_word_keys(query: str | None) -> list[tuple[str, ...]]:
     (NOT x, -x) left out; input is cut at 4096 characters and the result at 32
     distinct keys in all (the last word may lose some of its readings).
     """
-    return [keys for _token, keys in query_words(query)]
+    return [keys for _token, keys in query_words(query, language)]
 
 
 def token_index_keys(token: str, language: str = "und") -> tuple[str, ...]:
@@ -541,11 +625,11 @@ def token_index_keys(token: str, language: str = "und") -> tuple[str, ...]:
     return _token_keys(token, language if language in _LANGUAGES else "und", False)
 
 
-def query_terms(query: str | None) -> list[str]:
+def query_terms(query: str | None, language: str | None = None) -> list[str]:
     """A user's query analysed like the documents: its keys, deduplicated, at most 32.
 
     A Cyrillic word gives its Kazakh keys (and its Russian stem when it has no
     Kazakh-only letter); a Latin word is folded and stemmed into the folded-Latin
     key that every Kazakh word of a document also carries.
     """
-    return list(dict.fromkeys(key for keys in query_word_keys(query) for key in keys))
+    return list(dict.fromkeys(key for keys in query_word_keys(query, language) for key in keys))

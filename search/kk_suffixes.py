@@ -165,11 +165,31 @@ PRONOMINAL_CASES = (
 # dative is a bare -а/-е: кітабыма, жүрегіңе; the other cases are the usual
 # ones after м or ң: жүрегіммен, жүрегіңдегі, кітабымның.
 POSS1SG_V = _m("poss1sg", "м", after=V_ONLY, stem_finals="я")
-# At least three letters of stem: ағым ("a current") is not ақ + ым.
-POSS1SG_C = _m("poss1sg", "Iм", after=C_ONLY, stem_finals=VOICED_ALTERNANTS, stem_min=3)
+# On a longer stem ending in another vowel (бағдарламамның, мәселемде): with a
+# case after it on four letters or more, alone on five or more, because short
+# nouns end in -ам/-ем themselves (қалам, адам, бағам). On ы/і too (хатшымда):
+# a noun in -ым/-ім cut there (айналымда → айналы) keeps its whole form as the
+# doubtful cut's second key. Not before the bare dative: -ма/-ме ends nouns
+# (хаттама, көрме).
+LONG_VOWEL_FINALS = "аеәоөұүюыі"
+MIN_STEM_1SG_VOWEL = 4
+MIN_STEM_1SG_VOWEL_BARE = 5
+POSS1SG_V_LONG = _m(
+    "poss1sg", "м", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL
+)
+BARE_VOWEL_FINALS = LONG_VOWEL_FINALS
+POSS1SG_V_LONG_BARE = _m(
+    "poss1sg", "м", after=V_ONLY, stem_finals=BARE_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL_BARE
+)
 POSS1SG_C_ANY = _m("poss1sg", "Iм", after=C_ONLY)
 # After a vowel only on я: nouns end in -аң/-ең (кезең, кезеңде; терең).
 POSS2SG_V = _m("poss2sg", "ң", after=V_ONLY, stem_finals="я")
+POSS2SG_V_LONG = _m(
+    "poss2sg", "ң", after=V_ONLY, stem_finals=LONG_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL
+)
+POSS2SG_V_LONG_BARE = _m(
+    "poss2sg", "ң", after=V_ONLY, stem_finals=BARE_VOWEL_FINALS, stem_min=MIN_STEM_1SG_VOWEL_BARE
+)
 POSS2SG_C = _m("poss2sg", "Iң", after=C_ONLY)
 SINGULAR_DATIVE = _m("dat", "A")
 SINGULAR_CASES = tuple(c for c in CASES if c.name != "dat")
@@ -216,10 +236,14 @@ def _first_singular_chains(after_plural: bool) -> list[tuple[Morpheme, ...]]:
             chains.append((POSS1SG_C_ANY, *case))
             continue
         chains.append((POSS1SG_V, *case))
-        if case and case[0] is SINGULAR_DATIVE:
-            chains.append((POSS1SG_C_ANY, *case))
-        else:
-            chains.append((POSS1SG_C, *case))
+        if not case:
+            chains.append((POSS1SG_V_LONG_BARE,))
+        elif case[0] is not SINGULAR_DATIVE:
+            chains.append((POSS1SG_V_LONG, *case))
+        # Any consonant: the stripper keeps the lexical -ым/-ім nouns whole
+        # (LEXICAL_IM in search.kazakh), and the cut is doubtful, so the
+        # uncut reading stays as a second key (елім → ел, елім).
+        chains.append((POSS1SG_C_ANY, *case))
     return chains
 
 
@@ -231,10 +255,11 @@ def _second_singular_chains() -> list[tuple[tuple[Morpheme, ...], int]]:
     """
     chains: list[tuple[tuple[Morpheme, ...], int]] = []
     for pl in ((), *((p,) for p in PLURAL)):
-        for poss in (POSS2SG_V, POSS2SG_C):
+        for poss in (POSS2SG_V, POSS2SG_V_LONG, POSS2SG_C):
             for case in _singular_cases():
                 bare = not pl and not case
-                chains.append((pl + (poss, *case), MIN_STEM_2SG_BARE if bare else 0))
+                first = POSS2SG_V_LONG_BARE if poss is POSS2SG_V_LONG and not case else poss
+                chains.append((pl + (first, *case), MIN_STEM_2SG_BARE if bare else 0))
     return chains
 
 
@@ -279,6 +304,8 @@ def _verbal_noun_chains() -> list[tuple[Morpheme, ...]]:
     chains = [(vn,)]
     for tail in _noun_tails():
         chains.append((vn, *tail))
+    for tail, _min_stem in _second_singular_chains():
+        chains.append((vn, *tail))  # бағалауың, бағалауларыңда
     return chains
 
 
@@ -294,6 +321,37 @@ def _risky_chains() -> list[tuple[Morpheme, ...]]:
         (_m("intent", "CAK", "NEG"),),  # болмақ, қосылмақ (тармақ needs the length)
         (_m("cond", "сA"),),  # жазса, келсе
     ]
+
+
+# The passive -ыл/-іл (-ын/-ін after л, -л/-н after a vowel) before the tenses
+# party texts write it in: қабылданды, бекітілді, жіберілген, талқыланатын,
+# берілді. A noun ending in л or н spells the same before the accusative or a
+# participle-like ending (ауылды, ауданды), so these cuts need three letters of
+# stem and are doubtful: the stripper keeps the next reading too.
+PASSIVE_MIN_STEM = 3
+
+
+def _passive_chains() -> list[tuple[Morpheme, ...]]:
+    tails: list[tuple[Morpheme, ...]] = [
+        *((_m("past", "дI" + person),) for person in PAST_PERSON),
+        (_m("ptcp", "GAн"),),
+        (_m("ptcp", "GAн"), _m("poss3", "I")),
+        (_m("hab", "AтIн"),),
+        (_m("vnoun", "у"),),
+    ]
+    present = (_m("pres", "AдI"),)
+    chains: list[tuple[Morpheme, ...]] = []
+    for passive in (
+        _m("pass", "Iл", after=("J", "R", "Z", "NAS", "VL")),
+        _m("pass", "Iн", after=("L",)),
+        _m("pass", "н", after=V_ONLY, stem_finals="аеә"),
+    ):
+        chains += [(passive, *tail) for tail in (*tails, present)]
+    # -л after a vowel (сақталды, қаралған), but not before the present:
+    # бағалады is бағала-ды, not баға-л-ады. Not after ы/і (ауыстыры-лады).
+    vowel_l = _m("pass", "л", after=V_ONLY, stem_finals="аеә")
+    chains += [(vowel_l, *tail) for tail in tails]
+    return chains
 
 
 def _class_of(letter: str) -> str:
@@ -347,6 +405,7 @@ def build_table() -> dict[str, tuple[Rule, ...]]:
         (_verb_chains(), 0),
         (_verbal_noun_chains(), 0),
         (_risky_chains(), RISKY_MIN_STEM),
+        (_passive_chains(), PASSIVE_MIN_STEM),
     ]
     for chain, min_stem in _second_singular_chains():
         groups.append(([chain], min_stem))
@@ -370,4 +429,19 @@ def build_table() -> dict[str, tuple[Rule, ...]]:
 
 
 SUFFIXES: dict[str, tuple[Rule, ...]] = build_table()
+# The passive -н after a vowel follows the verb-forming -ла/-да/-та (бағала-нды,
+# қабылда-нды, белгіле-нді), not any vowel: белсенді is not белсе-нді. The
+# stripper checks the letter before the stem's last vowel for these surfaces.
+PASSIVE_N_BEFORE = frozenset("лдт")
+PASSIVE_N_SURFACES: frozenset[str] = frozenset(
+    surface
+    for chain, series in product(_passive_chains(), (BACK, FRONT))
+    if chain[0].template == "н" and (surface := _realise(chain, series, "V")) is not None
+)
+# Surfaces of the passive chains, which the stripper treats as doubtful cuts.
+PASSIVE_SURFACES: frozenset[str] = frozenset(
+    surface
+    for chain, series, stem_class in product(_passive_chains(), (BACK, FRONT), ALL_CLASSES)
+    if (surface := _realise(chain, series, stem_class)) is not None
+)
 MAX_SUFFIX_LEN: int = max(map(len, SUFFIXES))

@@ -50,6 +50,9 @@ class ParsedQuery:
     # space-separated parts with a digit (циркуляр 02-05/117).
     registration_keys: tuple[str, ...] = ()
     truncated: bool = False
+    # 'ru' or 'kk' when the words are that language's (analysis.query_language):
+    # documents in it rank first among equally good matches.
+    language: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -79,8 +82,13 @@ def registration_key(text: str) -> str:
     return analysis.REF_JOINER.join(_REGISTRATION_RUN_RE.findall(normalised))[:64]
 
 
-def parse(text: str | None) -> ParsedQuery:
-    """Read a user's query; never raises, whatever the input."""
+def parse(text: str | None, language: str | None = None) -> ParsedQuery:
+    """Read a user's query; never raises, whatever the input.
+
+    ``language`` is the language of the page it was typed on (``kk``, ``ru``,
+    ``en``): a hint for words whose letters do not tell (see
+    ``analysis.query_words``).
+    """
     if not isinstance(text, str):
         text = ""
     text = text.replace("\x00", " ").strip()
@@ -99,13 +107,15 @@ def parse(text: str | None) -> ParsedQuery:
     rest = _PHRASE_RE.sub(" ", rest)
 
     for match in _EXCLUDED_RE.finditer(rest):
-        for token, keys in analysis.query_words(match.group(1)):
+        for token, keys in analysis.query_words(match.group(1), language):
             if len(parsed.excluded) < MAX_EXCLUDED:
                 parsed.excluded.append(Word(token, keys))
     rest = _EXCLUDED_RE.sub(" ", rest)
 
     seen = {word.exact for word in parsed.words}
-    for token, keys in analysis.query_words(rest):
+    # The words around a word tell its language too: the rest is read as one.
+    parsed.language = analysis.query_language(rest, language) if rest.strip() else ""
+    for token, keys in analysis.query_words(rest, language):
         if token in seen or len(parsed.words) >= MAX_WORDS:
             continue
         seen.add(token)

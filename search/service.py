@@ -228,8 +228,12 @@ def search(
     scope: str = ARCHIVE,
     request=None,
 ) -> SearchResults:
-    """Search what ``user`` may see; see the module's docstring."""
-    parsed = parse(query)
+    """Search what ``user`` may see; see the module's docstring.
+
+    The page's language (the active one) tells the analysis how to read words
+    whose letters do not say whether they are Kazakh or Russian.
+    """
+    parsed = parse(query, reader_language())
     filters = filters or SearchFilters()
     if scope == PUBLIC:  # current material only, and no status facet to choose from
         facets = {name: value for name, value in filters.facets.items() if name != "status"}

@@ -6,9 +6,11 @@ addresses from the environment.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,11 @@ INSTALLED_APPS = [
     "guardian",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,17 +68,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.csp.SandyqCSPMiddleware",  # the Content-Security-Policy (django-csp)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "home.middleware.SandyqLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session given a second factor?
+    "django_otp.middleware.OTPMiddleware",
+    # Device holders give a code, those who must have one enrol (home/two_factor.py).
+    "home.two_factor.SecondFactorMiddleware",
     # Admin URLs naming a record or file the user may not see answer 404.
     "docs_library.admin.access.HiddenRecordsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -115,6 +129,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -183,6 +199,35 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
+# Content-Security-Policy (django-csp, docs/csp.md) on every response that does
+# not set its own: files keep their stricter sandbox (docs_library/files/serving.py).
+# No inline script runs on the site: its templates have none, so script-src is
+# 'self'. A nonce joins script-src only on a response that used
+# ``request.csp_nonce``: in the admin, cms.csp gives one to Wagtail's own inline
+# initialisers and to nothing else. SANDYQ_CSP_REPORT_ONLY=true sends the same
+# policy as Content-Security-Policy-Report-Only instead, so that a deployment
+# can see what it would block before it blocks anything.
+SANDYQ_CSP_REPORT_ONLY = os.environ.get("SANDYQ_CSP_REPORT_ONLY", "false").lower() == "true"
+_CSP_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+    }
+}
+# Added under /admin/ only: the accessibility checker of Wagtail's editor
+# (axe-core) writes <style> elements as it reads the page's styles.
+SANDYQ_CSP_ADMIN_UPDATE = {"style-src": [UNSAFE_INLINE]}
+if SANDYQ_CSP_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY
+else:
+    CONTENT_SECURITY_POLICY = _CSP_POLICY
+
 # Tasks (django-tasks): extraction, OCR, indexing, mail. Run at once unless
 # production points them at the database queue.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -202,11 +247,45 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt", "png", "jpg", "jpeg", "ti
 WAGTAIL_FRONTEND_LOGIN_URL = "login"  # a URL name: resolved in the reader's language
 WAGTAIL_PASSWORD_RESET_ENABLED = True
 LOGIN_URL = WAGTAIL_FRONTEND_LOGIN_URL
-WAGTAILADMIN_USER_LOGIN_FORM = "home.auth.ThrottledAdminLoginForm"
-LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
-LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", 900))
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# Sign-in protection (django-axes), shared by every process: failed sign-ins are
+# counted per user name *and* address together (one office behind one address is
+# not locked out by one person's typos, nor a user name by a stranger) in the
+# database, or in Redis where REDIS_URL is set. After LOGIN_FAILURE_LIMIT
+# failures that pair is refused until LOGIN_FAILURE_WINDOW seconds have passed
+# since the last one; `manage.py axes_reset_username NAME` unlocks it sooner.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", 900))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "home.auth.lockout_response"
+# Behind reverse proxies every visitor would share the proxy's address: name how
+# many append to X-Forwarded-For, and the visitor's own is read from it.
+SANDYQ_TRUSTED_PROXIES = int(os.environ.get("SANDYQ_TRUSTED_PROXIES", 0))
+AXES_CLIENT_IP_CALLABLE = "home.auth.client_address"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "sandyq",
+        }
+    }
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+
+# Two-factor sign-in (django-otp: TOTP apps and single-use recovery codes). With
+# SANDYQ_2FA_REQUIRED on, superusers and Managers anywhere in the tree
+# (home.roles.must_use_second_factor) are sent to enrol before anything else;
+# whoever has a device gives a code after the password, whatever the setting.
+SANDYQ_2FA_REQUIRED = os.environ.get("SANDYQ_2FA_REQUIRED", "true").lower() == "true"
+OTP_TOTP_ISSUER = "Sandyq"
+SANDYQ_RECOVERY_CODES = 10
 
 # Offline admin: nothing the admin or the site shows may load from another host
 # (party offices may run on a closed network). No Gravatar (avatars fall back to
@@ -265,6 +344,9 @@ SANDYQ_EXTRACTION_MEMORY_LIMIT = int(
     os.environ.get("SANDYQ_EXTRACTION_MEMORY_LIMIT", 768 * 1024 * 1024)
 )
 WAGTAILDOCS_MAX_UPLOAD_SIZE = SANDYQ_MAX_UPLOAD_SIZE
+# A task RUNNING longer than this is taken for abandoned by a worker on another
+# machine and queued again (docs_library.worker); longer than any task runs.
+SANDYQ_TASK_STALE_AFTER = int(os.environ.get("SANDYQ_TASK_STALE_AFTER", 60 * 60))
 # DOCX/ODT are ZIP files: refuse those that would unpack to too much (zip bombs).
 SANDYQ_MAX_UNCOMPRESSED_SIZE = int(
     os.environ.get("SANDYQ_MAX_UNCOMPRESSED_SIZE", 200 * 1024 * 1024)

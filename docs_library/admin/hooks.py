@@ -14,7 +14,7 @@ from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from ..access import can_edit_file
 from ..models import DocumentPage
-from .views import document_versions
+from .views import document_versions, extract_again
 
 
 @hooks.register("register_admin_urls")
@@ -24,7 +24,12 @@ def register_document_versions_url():
             "documents/<int:document_id>/versions/",
             document_versions,
             name="sandyq_document_versions",
-        )
+        ),
+        path(
+            "documents/<int:document_id>/extract-again/",
+            extract_again,
+            name="sandyq_extract_again",
+        ),
     ]
 
 

@@ -10,16 +10,20 @@ import difflib
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ..access import can_edit_file
-from ..models import ExtractionStatus, LibraryDocument
+from ..files.tasks import queue_extraction
+from ..models import ExtractionFailure, ExtractionStatus, LibraryDocument
 
 CURRENT = "current"
 #: Unchanged lines shown around each change, as in ``diff -u``.
@@ -236,3 +240,29 @@ class DocumentVersionsView(WagtailAdminTemplateMixin, TemplateView):
 
 
 document_versions = DocumentVersionsView.as_view()
+
+
+@require_POST
+def extract_again(request, document_id):
+    """An editor of the file has its text read again, with the site's limits.
+
+    For a file that failed for a passing reason (a busy server, a worker that
+    was stopped); larger limits are the administrator's ``retry_extraction``.
+    """
+    document = LibraryDocument.objects.filter(pk=document_id).first()
+    if document is None or not can_edit_file(request.user, document):
+        raise Http404
+    LibraryDocument.objects.filter(pk=document.pk).update(
+        extraction_status=ExtractionStatus.PENDING,
+        extraction_failure=ExtractionFailure.NONE,
+        extraction_error="",
+    )
+    queue_extraction(document)  # the immediate backend reads it now
+    document.refresh_from_db()
+    if document.extraction_status == ExtractionStatus.FAILED:
+        messages.warning(request, gettext("The text of this file could not be read again."))
+    elif document.extraction_status == ExtractionStatus.PENDING:
+        messages.success(request, gettext("The text of this file will be read again shortly."))
+    else:
+        messages.success(request, gettext("The text of this file has been read."))
+    return redirect("wagtaildocs:edit", document.pk)

@@ -7,6 +7,10 @@ Every step is one transaction that writes the row and the record's history
 (…)``: two presses of a button, or two people at once, change the row once,
 and the database, not a check read earlier, decides which one did.
 
+Issuing registers the assignment in each executor's incoming journal, and a
+report in the executor's outgoing and the author's incoming journal
+(``journals``), in the same transaction.
+
 Who may take each step is asked of ``docs_library.access`` by the views.
 """
 
@@ -23,6 +27,7 @@ from home.models import organisation_page_models
 
 from .. import access
 from ..models import OPEN_STATES, AccessLevel, Assignment, Execution, ExecutionState
+from . import journals
 
 
 def executor_choices(record):
@@ -92,6 +97,7 @@ def issue(
             Execution.objects.bulk_create(
                 [Execution(assignment=assignment, organisation_id=page.pk) for page in executors]
             )
+            journals.register_assignment(assignment)
             access.refresh_tokens([record])
             log(
                 instance=record,
@@ -155,19 +161,21 @@ def report(execution, user, text: str) -> None:
     text = (text or "").strip()
     if execution.assignment.report_required and not text:
         raise ValidationError(_("Write what was done."))
-    _step(
-        execution,
-        user,
-        "sandyq.execution_report",
-        OPEN_STATES,
-        {
-            "state": ExecutionState.REPORTED,
-            "report": text[:4000],
-            "reported_at": timezone.now(),
-            "reported_by": user,
-        },
-        {"report": text[:4000]},
-    )
+    with transaction.atomic():  # the report and its journal entries, or neither
+        _step(
+            execution,
+            user,
+            "sandyq.execution_report",
+            OPEN_STATES,
+            {
+                "state": ExecutionState.REPORTED,
+                "report": text[:4000],
+                "reported_at": timezone.now(),
+                "reported_by": user,
+            },
+            {"report": text[:4000]},
+        )
+        journals.register_report(execution, user)
 
 
 def accept(execution, user, comment: str = "") -> None:

@@ -52,6 +52,7 @@ from ..models import (
     distribution_status,
     is_overdue_date,
 )
+from . import journals
 from .notifications import notify_circular_received, notify_overdue
 
 logger = logging.getLogger("sandyq.circulars")
@@ -131,11 +132,15 @@ def drop_unaddressed(record) -> int:
 def distribute(record) -> tuple[int, int]:
     """Bring the record's distributions in line with its addressing; (added, removed).
 
-    Then its access tokens, so the addressed organisations' people may open it.
+    A live circular is registered in its organisation's outgoing journal and in
+    the incoming journal of each organisation that received it. Then its access
+    tokens, so the addressed organisations' people may open it.
     """
     with transaction.atomic():
         added = create_distributions(record) if record.live else 0
         removed = drop_unaddressed(record)
+        if record.live and is_addressed(record):
+            journals.register_circular(record)
     if added or removed:
         access.refresh_tokens([record])
     return added, removed

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assignment_views, views
+from . import assignment_views, journal_views, views
 
 app_name = "circulars"
 
@@ -14,6 +14,21 @@ urlpatterns = [
     path("sent/<int:record_id>/acknowledgements.csv", views.dashboard_csv, name="dashboard_csv"),
     path("sent/<int:record_id>/remind/", views.remind, name="remind"),
     path("mail/", views.mail_settings, name="mail_settings"),
+    path("journals/<int:organisation_id>/", journal_views.journal, name="journal"),
+    path(
+        "journals/<int:organisation_id>/print/", journal_views.journal_print, name="journal_print"
+    ),
+    path(
+        "journals/<int:organisation_id>/journal.csv", journal_views.journal_csv, name="journal_csv"
+    ),
+    path(
+        "journals/<int:organisation_id>/journal.xlsx",
+        journal_views.journal_xlsx,
+        name="journal_xlsx",
+    ),
+    path(
+        "journals/<int:organisation_id>/register/", journal_views.register, name="journal_register"
+    ),
     path("assign/<int:record_id>/", assignment_views.issue, name="assign"),
     path("assignments/<int:assignment_id>/", assignment_views.assignment, name="assignment"),
     path("executions/<int:execution_id>/", assignment_views.execution, name="execution"),

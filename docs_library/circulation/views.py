@@ -78,7 +78,11 @@ def index(request):
         "docs_library/circulars/index.html",
         {
             "inboxes": [
-                {"organisation": organisation, "pending": pending.get(organisation.pk, 0)}
+                {
+                    "organisation": organisation,
+                    "pending": pending.get(organisation.pk, 0),
+                    "journal": access.may_view_journal(request.user, organisation),
+                }
                 for organisation in organisations
             ],
             "sent": circulars.circulars_managed_by(request.user)[:50],
@@ -132,6 +136,7 @@ def inbox(request, organisation_id):
             "rows": rows,
             "entries": entries,
             "form": AcknowledgeForm(),
+            "may_view_journal": access.may_view_journal(request.user, organisation),
             "to_execute": [
                 {"execution": execution, "overdue": execution.is_overdue(today)}
                 for execution in assignments.to_execute(organisation, request.user)[:100]

@@ -14,6 +14,8 @@ preview.
 No Django settings are needed: limits fall back to defaults.
 """
 
+import contextlib
+import ctypes
 import faulthandler
 import io
 import logging
@@ -70,6 +72,15 @@ OCR = "ocr"
 FAILED = "failed"
 ENCRYPTED = "encrypted"
 
+# Why a FAILED extraction failed (the codes of ``models.ExtractionFailure``).
+TIME_LIMIT = "time_limit"
+MEMORY_LIMIT = "memory_limit"
+TOO_LARGE = "too_large"
+CRASHED = "crashed"
+DAMAGED = "damaged"
+OCR_UNAVAILABLE = "ocr_unavailable"
+UNSUPPORTED = "unsupported"
+
 DEFAULT_MAX_OCR_PAGES = 200
 DEFAULT_TIMEOUT = 300.0
 #: Address space the extraction child may add to what it shares with the worker.
@@ -77,6 +88,8 @@ DEFAULT_MEMORY_LIMIT = 768 * 1024 * 1024
 #: The child gets this long past the time budget (previews, cleaning up)
 #: before it is killed.
 KILL_GRACE_SECONDS = 15.0
+#: prctl(2): the signal a child receives when its parent dies.
+PR_SET_PDEATHSIG = 1
 #: Longer texts are cut: no real document has more, and the worker holds the text.
 MAX_TEXT_CHARS = 20_000_000
 OCR_DPI = 300
@@ -109,6 +122,8 @@ class ExtractionResult:
     preview: bytes | None = None
     #: Peak resident memory of the child that read the file, bytes.
     peak_memory: int | None = None
+    #: Why a FAILED extraction failed, one of ``models.ExtractionFailure``'s codes.
+    reason: str = ""
 
 
 class _Budget:
@@ -182,16 +197,18 @@ def _read_file(path, mime, max_ocr_pages, timeout, ocr_languages, preview_width,
         elif kind in {"png", "jpeg", "tiff"}:
             result = _extract_image(path, ocr)
         else:
-            result = ExtractionResult("", None, FAILED, f"Text cannot be extracted from {mime}.")
+            result = ExtractionResult(
+                "", None, FAILED, f"Text cannot be extracted from {mime}.", reason=UNSUPPORTED
+            )
     except _Refused as refusal:
-        result = ExtractionResult("", None, FAILED, str(refusal))
+        result = ExtractionResult("", None, FAILED, str(refusal), reason=TOO_LARGE)
     except MemoryError:
         raise
     except Exception as error:
         # Parsers of hostile files fail in endless ways; none of them may
         # escape into the task runner.
         logger.warning("Text extraction failed for %s", path, exc_info=True)
-        result = ExtractionResult("", None, FAILED, _describe(error, kind, path))
+        result = ExtractionResult("", None, FAILED, _describe(error, kind, path), reason=DAMAGED)
     result.text = _clean_text(result.text)
     if len(result.text) > MAX_TEXT_CHARS:
         result.text = result.text[:MAX_TEXT_CHARS]
@@ -221,11 +238,12 @@ def _in_child(function, args, *, memory_limit, deadline):
     """
     read_end, write_end = os.pipe()
     shared = _status("VmRSS")  # counted in the child's peak too, until it writes to them
+    worker = os.getpid()
     with _pdfium_lock:
         pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through the pipe
         os.close(read_end)
-        _child(function, args, memory_limit, write_end)
+        _child(function, args, memory_limit, write_end, worker=worker, cpu_seconds=deadline)
     os.close(write_end)
     try:
         payload, timed_out = _read_until(read_end, time.monotonic() + deadline)
@@ -242,23 +260,26 @@ def _in_child(function, args, *, memory_limit, deadline):
         value.peak_memory = peak
         return value
     if timed_out:
-        reason = _(
+        message = _(
             "Text extraction was stopped at the time limit of %(seconds)s s; the file was not read."
         ) % {"seconds": f"{deadline - KILL_GRACE_SECONDS:g}"}
+        code = TIME_LIMIT
     elif outcome == "memory" or (
         # PDFium aborts when an allocation fails; a crash well below the limit is something else.
         os.WIFSIGNALED(status) and memory_limit and peak - shared >= memory_limit // 2
     ):
-        reason = _(
+        message = _(
             "Text extraction was stopped: reading this file needs more memory than the "
             "limit of %(limit)s. The file may be built to exhaust the server (a "
             "decompression bomb)."
         ) % {"limit": _size(memory_limit)}
+        code = MEMORY_LIMIT
     else:
-        reason = _(
+        message = _(
             "Text extraction failed: the program reading this file stopped unexpectedly. "
             "The file may be damaged."
         )
+        code = CRASHED
     logger.warning(
         "Extraction child for %s ended with status %s (%s), peak memory %d MB",
         args[0],
@@ -266,13 +287,20 @@ def _in_child(function, args, *, memory_limit, deadline):
         outcome,
         peak >> 20,
     )
-    return ExtractionResult("", None, FAILED, reason, peak_memory=peak)
+    return ExtractionResult("", None, FAILED, message, peak_memory=peak, reason=code)
 
 
-def _child(function, args, memory_limit, write_end):  # pragma: no cover - runs in the child
+def _child(
+    function, args, memory_limit, write_end, *, worker, cpu_seconds
+):  # pragma: no cover - runs in the child
     global _pdfium_lock
     code = 0
     try:
+        _die_with(worker)
+        # The worker kills a child that overruns; should the worker itself be
+        # gone, the kernel stops the child at this much CPU time.
+        cpu = int(cpu_seconds) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         _pdfium_lock = threading.RLock()  # the worker's other threads are gone
         faulthandler.disable()  # a PDFium abort is reported by the worker, not dumped here
         if memory_limit:
@@ -293,6 +321,18 @@ def _child(function, args, memory_limit, write_end):  # pragma: no cover - runs 
     finally:
         # Never return into the worker's code: no atexit, no database cleanup.
         os._exit(code)
+
+
+def _die_with(worker):  # pragma: no cover - runs in the child
+    """Have the kernel kill this child when the worker dies (SIGKILL, out of memory).
+
+    Otherwise a killed worker's child would go on reading its file for nobody,
+    beside the restarted worker reading the same file again.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not Linux
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != worker:  # the worker died before the line above
+        os._exit(1)
 
 
 def _status(field):
@@ -426,14 +466,14 @@ def _timeout_note(budget, done, total):
 
 def _result(pages, page_count, *, ocr, ocr_used, stopped):
     """Status and notes shared by PDFs and multi-page images."""
-    status = DONE
+    status, reason = DONE, ""
     if stopped or ocr.unavailable:
-        status = FAILED
+        status, reason = FAILED, TIME_LIMIT if stopped else OCR_UNAVAILABLE
     elif ocr_used:
         status = OCR
     notes = " ".join(note for note in (stopped, ocr.note()) if note)
     return ExtractionResult(
-        PAGE_BREAK.join(page.strip() for page in pages), page_count, status, notes
+        PAGE_BREAK.join(page.strip() for page in pages), page_count, status, notes, reason=reason
     )
 
 
@@ -449,7 +489,9 @@ def _open_pdf(path):
             return None, ExtractionResult(
                 "", None, ENCRYPTED, "The PDF is protected by a password."
             )
-        return None, ExtractionResult("", None, FAILED, f"The PDF cannot be read: {error}")
+        return None, ExtractionResult(
+            "", None, FAILED, f"The PDF cannot be read: {error}", reason=DAMAGED
+        )
 
 
 def _extract_pdf(path, ocr, budget):
@@ -527,7 +569,9 @@ def _extract_txt(path):
     try:
         return _finish(data.decode("utf-8-sig"), None)
     except UnicodeDecodeError as error:
-        return ExtractionResult("", None, FAILED, f"The text is not UTF-8 ({error}).")
+        return ExtractionResult(
+            "", None, FAILED, f"The text is not UTF-8 ({error}).", reason=DAMAGED
+        )
 
 
 def _extract_image(path, ocr):
@@ -646,4 +690,4 @@ def _check_pixels(image):
     """Refuse to decode an image bigger than uploads may be (a pixel bomb)."""
     width, height = image.size
     if width * height > max_image_pixels():
-        raise ValueError(f"The image has too many pixels ({width} × {height}).")
+        raise _Refused(f"The image has too many pixels ({width} × {height}).")

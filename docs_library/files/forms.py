@@ -5,6 +5,7 @@ upload views and the edit view all use it.
 """
 
 from django import forms
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.documents.forms import BaseDocumentForm
@@ -32,6 +33,12 @@ class LibraryDocumentForm(BaseDocumentForm):
         return upload
 
     def save(self, commit=True):
+        # The old file's version row and the document's new file stand or fall
+        # together: a server killed in between leaves neither.
+        with transaction.atomic():
+            return self._save(commit)
+
+    def _save(self, commit):
         replacing = "file" in self.changed_data and self.instance.pk and self.original_file
         if replacing and commit:
             self.instance.keep_current_file_as_version(

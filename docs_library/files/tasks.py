@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from wagtail.search import index
 
-from ..models import DocumentPage, LibraryDocument
-from .extraction import extract_text
+from ..models import DocumentPage, ExtractionStatus, LibraryDocument
+from .extraction import FAILED, extract_text
 
 logger = logging.getLogger("sandyq.extraction")
 
@@ -42,16 +42,27 @@ def local_copy(fieldfile):
         yield Path(handle.name)
 
 
-def extract_document(document: LibraryDocument) -> LibraryDocument:
-    """Read the text and render the preview of one file, and store both."""
+def extract_document(document: LibraryDocument, **limits) -> LibraryDocument:
+    """Read the text and render the preview of one file, and store both.
+
+    ``limits`` (``timeout``, ``memory_limit``, ``max_ocr_pages``) replace the
+    settings for this file: ``retry_extraction`` tries a genuine file again
+    with more room than the site allows every upload.
+    """
     with local_copy(document.file) as path:
         # Text and preview come from a child process: a hostile file can
         # exhaust its memory, not this worker's.
-        result = extract_text(path, document.mime_type, preview_width=PREVIEW_WIDTH)
+        result = extract_text(
+            path,
+            document.mime_type,
+            preview_width=PREVIEW_WIDTH,
+            **{name: value for name, value in limits.items() if value is not None},
+        )
 
     document.extracted_text = result.text
     document.page_count = result.page_count
     document.extraction_status = result.status
+    document.extraction_failure = result.reason if result.status == FAILED else ""
     document.extraction_error = result.error
     document.language = result.language
     document.extracted_at = timezone.now()
@@ -63,6 +74,7 @@ def extract_document(document: LibraryDocument) -> LibraryDocument:
         extracted_text=document.extracted_text,
         page_count=document.page_count,
         extraction_status=document.extraction_status,
+        extraction_failure=document.extraction_failure,
         extraction_error=document.extraction_error,
         language=document.language,
         extracted_at=document.extracted_at,
@@ -83,13 +95,29 @@ def reindex_document_and_records(document: LibraryDocument) -> None:
 
 
 @task()
-def extract_document_task(document_id: int) -> str:
+def extract_document_task(document_id: int, **limits) -> str:
     document = LibraryDocument.objects.filter(pk=document_id).first()
     if document is None:
         return "missing"
-    return extract_document(document).extraction_status
+    return extract_document(document, **limits).extraction_status
 
 
-def queue_extraction(document: LibraryDocument) -> None:
+def queue_extraction(document: LibraryDocument, **limits) -> None:
     """Queue the file for extraction (immediate backends run it now)."""
-    extract_document_task.enqueue(document.pk)
+    extract_document_task.enqueue(document.pk, **limits)
+
+
+def give_up_extraction(document_id: int, failure: str, detail: str = "") -> None:
+    """The task reading a file will not finish: say so on the file, never leave it pending.
+
+    ``failure`` is an ``ExtractionFailure`` code: the task raised (the stored
+    file is gone, the database was away), or workers kept dying on it.
+    """
+    LibraryDocument.objects.filter(
+        pk=document_id, extraction_status=ExtractionStatus.PENDING
+    ).update(
+        extraction_status=ExtractionStatus.FAILED,
+        extraction_failure=failure,
+        extraction_error=detail,
+        extracted_at=timezone.now(),
+    )

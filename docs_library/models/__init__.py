@@ -16,6 +16,7 @@ from .circulation import (
 )
 from .files import (
     DocumentVersion,
+    ExtractionFailure,
     ExtractionStatus,
     LibraryDocument,
     document_upload_to,
@@ -23,6 +24,7 @@ from .files import (
     private_storage,
     version_upload_to,
 )
+from .journals import JOURNAL_CODES, EntrySource, JournalCounter, JournalEntry, JournalKind
 from .lifecycle import CountedFrom, OrganisationReviewTask, RequestChangesForm, RetentionRule
 from .records import (
     ADDRESSABLE_LEVELS,
@@ -62,9 +64,15 @@ __all__ = [
     "DocumentPageTag",
     "DocumentType",
     "DocumentVersion",
+    "EntrySource",
     "Execution",
     "ExecutionState",
+    "ExtractionFailure",
     "ExtractionStatus",
+    "JOURNAL_CODES",
+    "JournalCounter",
+    "JournalEntry",
+    "JournalKind",
     "LibraryDocument",
     "MailPreference",
     "OrganisationReviewTask",

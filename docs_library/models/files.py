@@ -54,6 +54,53 @@ class ExtractionStatus(models.TextChoices):
     ENCRYPTED = "encrypted", _("Encrypted")
 
 
+class ExtractionFailure(models.TextChoices):
+    """Why a file's text could not be read, told to editors in their own language.
+
+    Stored as a code, so the admin and the record page say it in the language of
+    whoever looks, whatever language the worker ran in; ``extraction_error``
+    keeps the details of that one attempt.
+    """
+
+    NONE = "", _("None")
+    TIME_LIMIT = (
+        "time_limit",
+        _("Reading the file took longer than the time limit allows; the rest of it was not read."),
+    )
+    MEMORY_LIMIT = (
+        "memory_limit",
+        _(
+            "Reading the file needed more memory than the limit allows. It may be built to "
+            "exhaust the server (a decompression bomb)."
+        ),
+    )
+    TOO_LARGE = (
+        "too_large",
+        _(
+            "The file unpacks to more than the limit allows, or more than its own table of "
+            "contents says."
+        ),
+    )
+    CRASHED = (
+        "crashed",
+        _("The program reading the file stopped unexpectedly. The file may be damaged."),
+    )
+    DAMAGED = "damaged", _("The file is damaged or is not what its type says, and cannot be read.")
+    OCR_UNAVAILABLE = (
+        "ocr_unavailable",
+        _(
+            "Pages without a text layer could not be read: text recognition (OCR) is not "
+            "available on the server."
+        ),
+    )
+    UNSUPPORTED = "unsupported", _("Text cannot be read from files of this type.")
+    WORKER_LOST = (
+        "worker_lost",
+        _("The background worker stopped while reading this file, again and again."),
+    )
+    TASK_ERROR = "task_error", _("The background task that reads this file failed.")
+
+
 class LibraryDocument(AbstractDocument):
     file = models.FileField(
         _("file"), upload_to=document_upload_to, storage=private_storage, max_length=255
@@ -69,6 +116,14 @@ class LibraryDocument(AbstractDocument):
         max_length=10,
         choices=ExtractionStatus.choices,
         default=ExtractionStatus.PENDING,
+        editable=False,
+    )
+    extraction_failure = models.CharField(
+        _("why extraction failed"),
+        max_length=20,
+        choices=ExtractionFailure.choices,
+        blank=True,
+        default="",
         editable=False,
     )
     extraction_error = models.TextField(_("extraction error"), blank=True, editable=False)
@@ -139,6 +194,7 @@ class LibraryDocument(AbstractDocument):
         self.sha256 = info.sha256
         self.file_size = info.size
         self.extraction_status = ExtractionStatus.PENDING
+        self.extraction_failure = ExtractionFailure.NONE
         self.extraction_error = ""
         self.extracted_text = ""
         self.page_count = None

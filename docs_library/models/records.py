@@ -43,8 +43,8 @@ from home.models import (
     nearest_organisation,
 )
 
-from ..admin.panels import ReviewHistoryPanel
-from .files import LibraryDocument
+from ..admin.panels import FileTextPanel, ReviewHistoryPanel
+from .files import ExtractionStatus, LibraryDocument
 from .services import services
 
 
@@ -442,6 +442,7 @@ class DocumentPage(AnalysedTextMixin, Page):
         FieldPanel("summary"),
         FieldPanel("main_file"),
         InlinePanel("attachments", label=_("Attachments")),
+        FileTextPanel(heading=_("Text of the files")),
         FieldPanel("body"),
         MultiFieldPanel(
             [
@@ -569,8 +570,17 @@ class DocumentPage(AnalysedTextMixin, Page):
             files.append((self.main_file, _("Main file")))
         for attachment in self.attachments.select_related("document"):
             files.append((attachment.document, attachment.caption))
+        may_edit = services.can_edit_file
         context.update(
             files=files,
+            # Staff who look after a file are told when its text could not be read.
+            unread_files=[
+                file
+                for file, _caption in files
+                if file.extraction_status == ExtractionStatus.FAILED
+                and request.user.is_authenticated
+                and may_edit(request.user, file)
+            ],
             versions=self.main_file.versions.all() if self.main_file else [],
             superseded_by=viewable(request.user, self.superseded_by.all()).first(),
             supersedes_visible=(

@@ -16,6 +16,7 @@ class Services:
     # docs_library.access
     viewable = None  # (user, queryset) -> the records of queryset the user may see
     can_view = None  # (user, page) -> bool
+    can_edit_file = None  # (user, document) -> bool
     anonymous_may_view = None  # (page, request) -> bool
     # docs_library.lifecycle.workflow
     may_review = None  # (user, page) -> bool

@@ -359,6 +359,11 @@ class DatabaseEngine:
             select_params.extend(keys)
         else:
             registration = dialect.false
+        if query.language:
+            language = "(e.language = %s)"
+            select_params.append(query.language)
+        else:
+            language = dialect.false
         exact = dialect.build_exact(query)
         if exact and exact != match:
             exact_match = f"({dialect.contains_sql()})"
@@ -375,7 +380,7 @@ class DatabaseEngine:
         sql = [
             f"WITH hits AS MATERIALIZED ("  # noqa: S608 - names and %s only
             f"SELECT e.page_id, e.date, {hits_columns}, "
-            f"{registration} AS registration_match, {ranking} "
+            f"{registration} AS registration_match, {language} AS language_match, {ranking} "
             f"FROM {source} WHERE {' AND '.join([match_condition, *conditions])})"
         ]
         params = [*select_params, match, *condition_params]
@@ -405,7 +410,7 @@ class DatabaseEngine:
             return "(date IS NULL), date DESC, score, page_id DESC"
         if request.sort == "oldest":
             return "(date IS NULL), date ASC, score, page_id"
-        return "registration_match DESC, exact_match DESC, score, page_id DESC"
+        return "registration_match DESC, exact_match DESC, language_match DESC, score, page_id DESC"
 
     def search(self, request: EngineRequest) -> EngineResult:
         facets: dict[str, dict[str | int, int]] = {name: {} for name in FACETS}

@@ -33,6 +33,9 @@ logger = logging.getLogger("sandyq.search")
 FIELD = {name: f"sandyq_{name}" for name in FACETS}
 REGISTRATION_BOOST = 1_000_000
 EXACT_BOOST = 10_000
+# Documents in the query's language (ParsedQuery.language) before the others
+# among equal tiers; still far below the exact tier.
+LANGUAGE_BOOST = 1_000
 AGGREGATION_SIZE = 200
 MAX_RESULT_WINDOW = 10_000
 
@@ -125,6 +128,15 @@ def search_body(request: EngineRequest) -> dict:
     should.append(
         {"constant_score": {"filter": {"bool": {"must": _exact(query)}}, "boost": EXACT_BOOST}}
     )
+    if query.language:
+        should.append(
+            {
+                "constant_score": {
+                    "filter": {"term": {FIELD["language"]: query.language}},
+                    "boost": LANGUAGE_BOOST,
+                }
+            }
+        )
     boolean: dict = {"must": must, "should": should, "filter": base_filters(request)}
     if query.excluded:
         boolean["must_not"] = [_word(word) for word in query.excluded]

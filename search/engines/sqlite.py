@@ -16,7 +16,8 @@ the reader may not open, exactly as the SQL statement of ``DatabaseEngine``
 (which PostgreSQL runs) counts them; a test holds the two to the same answers.
 
 The order is the same too: the registration number, then the exact tier, then
-bm25, then the newer page first. Query 3 asks for the best-scored matches of
+the documents in the query's language (``ParsedQuery.language``), then bm25,
+then the newer page first. Query 3 asks for the best-scored matches of
 *all* matches, visible or not, because FTS5 cannot be told the reader's
 tokens without walking their doclists (docs/search.md): it asks for as many as
 the share of visible matches suggests, and for more when the page cannot be
@@ -98,6 +99,11 @@ class SQLiteEngine(DatabaseEngine):
                 store.sync(cursor)
                 kept, facets = _narrow(store, request, matches, subtree_ids)
                 dates = store.date[kept] if request.sort != "relevance" else None
+                in_language = (
+                    _equals(store, "language", query.language, kept)
+                    if query.language and dates is None
+                    else None
+                )
             total = int(kept.size)
             if not total or request.offset >= total:
                 return EngineResult([], total, facets)
@@ -105,7 +111,12 @@ class SQLiteEngine(DatabaseEngine):
                 page = self._by_date(cursor, request, match, kept, dates)
             else:
                 page = self._by_relevance(
-                    cursor, request, match, kept, matches.size, exact_ids, registration_ids
+                    cursor,
+                    request,
+                    match,
+                    kept,
+                    matches.size,
+                    (registration_ids, exact_ids, in_language),
                 )
         return EngineResult([int(page_id) for page_id in page], total, facets)
 
@@ -134,19 +145,23 @@ class SQLiteEngine(DatabaseEngine):
             order = np.lexsort((kept, scores, dates, dates == 0))
         return kept[order[request.offset : request.offset + request.limit]]
 
-    def _by_relevance(self, cursor, request, match, kept, match_count, exact_ids, registration_ids):
-        """Registration number first, then the exact tier, then score, then newer page.
+    def _by_relevance(self, cursor, request, match, kept, match_count, tiers):
+        """Registration number first, then the exact tier, then the query's language,
+        then score, then newer page.
 
         The page's rows of each tier must be the best-scored rows of that tier;
         the best-scored matches overall hold them once enough are read.
         """
+        registration_ids, exact_ids, in_language = tiers
         tier = np.zeros(kept.size, dtype=np.int8)
         if registration_ids is not None:
-            tier += 2 * _member(kept, registration_ids)
+            tier += 4 * _member(kept, registration_ids)
         if exact_ids is not None:
-            tier += _member(kept, exact_ids)
+            tier += 2 * _member(kept, exact_ids)
         else:
-            tier += 1
+            tier += 2
+        if in_language is not None:
+            tier += in_language.astype(np.int8)
         wanted = request.offset + request.limit
         needs = _tier_needs(tier, wanted)
         limit = min(
@@ -173,8 +188,8 @@ class SQLiteEngine(DatabaseEngine):
 def _tier_needs(tier: np.ndarray, wanted: int) -> dict[int, tuple[int, int]]:
     """For each tier the page reaches, best first: (rows it takes, rows it has)."""
     needs = {}
-    counts = np.bincount(tier, minlength=4)
-    for level in (3, 2, 1, 0):
+    counts = np.bincount(tier, minlength=8)
+    for level in range(7, -1, -1):
         count = int(counts[level])
         if not count:
             continue

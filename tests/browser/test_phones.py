@@ -7,6 +7,7 @@ import os
 import pytest
 
 from docs_library.circulation.circulars import Acknowledgement
+from docs_library.models import JournalEntry
 from tests.browser.conftest import sign_in, url_of
 from tests.docs_library.lifecycle import days
 
@@ -164,3 +165,22 @@ def test_the_assignment_loop_fits_a_phone(phone, party, shots):
     execution.refresh_from_db()
     assert execution.state == ExecutionState.ACCEPTED
     assert_fits(phone, "/kk/circulars/", "circulars-with-assignments", shots)
+
+
+def test_the_registration_journal_fits_a_phone(phone, party, shots):
+    region = party["region"]
+    sign_in(phone, "phone.editor", "editor-pass")
+    assert_fits(phone, f"/kk/circulars/journals/{region.pk}/register/", "journal-register", shots)
+    phone.select_option("select[name=kind]", "incoming")
+    phone.fill("input[name=title]", "Облыс әкімдігінің сайлау учаскелері туралы ұзақ атаулы хаты")
+    phone.fill("input[name=correspondent_name]", "Қарағанды облысының әкімдігі")
+    phone.fill("input[name=correspondent_number]", "01-17/2231")
+    phone.locator("main button[type=submit]").click()
+    phone.wait_for_load_state()
+    assert JournalEntry.objects.filter(organisation=region, source="by_hand").count() == 1
+    assert_fits(phone, f"/kk/circulars/journals/{region.pk}/", "journal", shots)
+    # The outgoing circular and the letter, each a card with its number first.
+    assert phone.locator("table.journal tbody tr").count() == 2
+    number = phone.locator("table.journal tbody tr").first.locator(".journal__number")
+    assert number.bounding_box()["x"] >= 0
+    assert_fits(phone, f"/kk/circulars/journals/{region.pk}/print/", "journal-print", shots)

@@ -162,6 +162,7 @@ def test_lying_zip_sizes_pass_upload_checks_but_are_refused_when_read(tmp_path):
     assert result.status == FAILED
     assert "word/document.xml" in result.error
     assert "more than the" in result.error and "decompression bomb" in result.error
+    assert result.reason == "too_large"  # what editors are told, in their language
     assert result.text == ""
     assert worker.growth < WORKER_GROWTH_LIMIT, worker.growth
     # Stopped as soon as the member outgrew its declared size: the child's
@@ -198,6 +199,7 @@ def test_pdf_flate_bomb_stops_at_the_childs_memory_limit(tmp_path, pdf_bomb):
 
     assert result.status == FAILED
     assert "needs more memory than the limit of 256.0 MB" in result.error.replace("\xa0", " ")
+    assert result.reason == "memory_limit"
     assert (result.text, result.preview) == ("", None)
     assert worker.growth < WORKER_GROWTH_LIMIT, worker.growth
 
@@ -251,6 +253,7 @@ def test_a_child_that_overruns_the_time_limit_is_killed(tmp_path, monkeypatch):
 
     assert result.status == FAILED
     assert "time limit of 0.1 s" in result.error
+    assert result.reason == "time_limit"
 
 
 # DOCTYPEs in office XML ---------------------------------------------------

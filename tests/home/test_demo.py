@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from wagtail.models import Page
 
+from docs_library.models import JournalEntry
 from home.models import (
     AnnouncementPage,
     DistrictBranchPage,
@@ -24,6 +25,7 @@ def snapshot():
         "announcements": AnnouncementPage.objects.count(),
         "users": get_user_model().objects.count(),
         "latest": Page.objects.order_by("-pk").values_list("pk", flat=True).first(),
+        "journal entries": JournalEntry.objects.count(),
     }
 
 
@@ -46,6 +48,12 @@ def test_load_demo_twice_changes_nothing(home, capsys):
     almaty = RegionalBranchPage.objects.get(name_en="Almaty")
     igilik = PrimaryOrganisationPage.objects.descendant_of(almaty).filter(short_name="«Игілік»")
     assert igilik.exists()
+    # Karaganda's incoming journal: the central circular the delivery registered,
+    # and the letters registered by hand.
+    incoming = JournalEntry.objects.filter(organisation=karaganda, kind="incoming")
+    assert set(incoming.values_list("source", flat=True)) == {"circular", "by_hand"}
+    assert incoming.filter(source="circular", correspondent__depth=2).exists()
+    assert JournalEntry.objects.filter(kind="outgoing", organisation=karaganda).exists()
     seed = AnnouncementPage.objects.get(language="kk")
     assert "Сандық Партия" in str(seed.body)
     assert seed.translation_group().get().language == "ru"

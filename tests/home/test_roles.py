@@ -6,7 +6,6 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
 
 from wagtail.models import GroupPagePermission, PageLogEntry
 
@@ -232,20 +231,7 @@ def test_sharing_refuses_bad_input_without_an_error_page(client, karaganda):
     assert roles.grants_on(karaganda["district"]) == []
 
 
-# --- signing in -------------------------------------------------------------------
-
-
-def test_login_is_throttled_after_repeated_failures(db, client, settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
-    UserFactory(username="member", password="right-password")
-    with translation.override("en"):
-        url = reverse("login")
-    for _ in range(3):
-        client.post(url, {"username": "member", "password": "wrong"})
-    response = client.post(url, {"username": "member", "password": "right-password"})
-    assert response.status_code == 200
-    assert "Too many failed attempts" in response.content.decode()
-    assert "_auth_user_id" not in client.session
+# --- signing in (the lock-out: tests/home/test_sign_in.py) --------------------------
 
 
 def test_password_reset_sends_a_link_by_mail(db, client):

@@ -27,10 +27,11 @@ from search.analysis import (
 WORDLIST = Path(__file__).parent / "data" / "kk_wordlist.tsv"
 
 # Measured by benchmarks/stemmers.py on the word list (docs/kazakh-search.md):
-# precision 1.000, recall 0.970 (0.968 before the possessives of every person).
+# precision 1.000, recall 0.977 (0.968 before the possessives of every person,
+# 0.970 with analyser version 2).
 # A change to the stemmer must not fall below these: no false pair at all.
 MIN_PRECISION = 0.9999
-MIN_RECALL = 0.965
+MIN_RECALL = 0.972
 
 
 def load_wordlist() -> list[tuple[str, str, str, str]]:
@@ -383,10 +384,11 @@ def test_generated_paradigms_pair_precision_and_recall():
         fp += len(met) - same
     sizes = Counter(lemma for _, lemma in rows).values()
     fn = sum(n * (n - 1) // 2 for n in sizes) - tp
-    # Measured on 5,664 forms: precision 1.000, recall 0.852 (0.431 with analyser
-    # version 1, before the possessives of every person).
+    # Measured on 5,664 forms: precision 1.000, recall 0.989 (0.431 with analyser
+    # version 1, 0.852 with version 2, before the 1st/2nd person singular on
+    # every stem). The larger list is tests/search/test_paradigms.py.
     assert fp == 0
-    assert tp / (tp + fn) >= 0.84, tp / (tp + fn)
+    assert tp / (tp + fn) >= 0.98, tp / (tp + fn)
 
 
 # --- Russian ------------------------------------------------------------------------
@@ -441,6 +443,42 @@ def test_short_russian_stems_meet_whatever_the_query_knows(query, word):
     assert detect_language(query) == "und"
     assert meets(query, RUSSIAN_TEXT.format(word))
     assert meets(query, word)  # an undetermined line (a title) too
+
+
+@pytest.mark.parametrize(
+    ("query", "page", "language", "stem"),
+    [
+        # the query's own letters decide first
+        ("окнами", None, "ru", "окн"),
+        ("паролей", "kk", "ru", "парол"),
+        ("дела партии", None, "ru", "дел"),
+        ("партиясы", "ru", "kk", None),
+        ("бала құқығы", "ru", "kk", None),
+        # then the page: «дома», «хода» spell like Kazakh words
+        ("дома", "ru", "ru", "дом"),
+        ("хода", "ru", "ru", "ход"),
+        ("дома", "kk", "", None),
+        ("дома", None, "", None),
+        # a Kazakh ending tells as much as a Kazakh letter
+        ("партиясы", None, "kk", None),
+        # и alone (Russian loans Kazakh inflects) earns a stem, not a Russian query
+        ("мира", None, "", "мир"),
+        ("qujat", "ru", "", None),
+    ],
+)
+def test_what_is_known_of_a_querys_language_decides_its_reading(query, page, language, stem):
+    assert analysis.query_language(query, page) == language
+    keys = query_terms(query, page)
+    if stem:
+        assert stem in keys
+    else:
+        assert not any(len(key) <= 3 for key in keys if key not in tokenise(query)), keys
+
+
+def test_a_kazakh_word_on_the_russian_page_keeps_its_kazakh_keys():
+    assert {"жоба", "жоб"} <= set(query_terms("жоба", "ru"))
+    assert "бал" not in query_terms("бала", "kk")
+    assert "бал" not in query_terms("балалар", "ru")
 
 
 @pytest.mark.parametrize(
@@ -607,12 +645,18 @@ def test_suffix_table_is_generated_with_the_expected_chains():
         assert chain in table, chain
     for left_out in ("ар", "май", "п"):
         assert left_out not in table, left_out
-    # 1st/2nd person singular are fenced (kk_suffixes docstring): -ым/-ім only
-    # after б/г/ғ, -м and -ң straight after a vowel only on я, a bare -ың/-ің
-    # only on a stem of four letters or more.
-    assert all(rule.finals <= {"б", "г", "ғ"} for rule in table["ым"] + table["ім"])
-    assert all(rule.finals == {"я"} for rule in table["м"] + table["ң"])
+    # 1st/2nd person singular are fenced (kk_suffixes docstring): -м and -ң
+    # straight after a vowel other than я only on a stem of five letters or more
+    # (four with a case after them), never as the bare dative -ма/-ме after such
+    # a vowel (хаттама), a bare -ың/-ің only on a stem of four letters or more;
+    # the lexical -ым/-ім nouns are kept whole by the stripper.
+    for rule in table["м"] + table["ң"]:
+        assert rule.finals == {"я"} or rule.min_stem >= 5, rule
+    for rule in table["мда"] + table["ңда"]:
+        assert rule.finals == {"я"} or rule.min_stem >= 4, rule
+    assert all(rule.finals == {"я"} for rule in table["ма"] + table["ме"])
     assert all(rule.min_stem >= 4 for rule in table["ың"] + table["ің"])
+    assert kk_keys("шешімде") != ("шеш",) and "шешім" in kk_keys("шешімде")
     for chain in ("іммен", "іңдегі", "ыма", "ларым", "деріңіз", "ындай", "ымызға"):
         assert chain in table, chain
     back, front = table["ға"][0], table["ге"][0]

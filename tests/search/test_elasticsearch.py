@@ -211,6 +211,29 @@ def test_every_word_in_any_form_exact_forms_and_numbers_first():
     assert tiers[0]["constant_score"]["boost"] > exact["boost"]
 
 
+def test_documents_in_the_query_language_rank_after_the_exact_tier():
+    """«паролей» is Russian: Russian documents get a boost below the exact tier's."""
+    tiers = body_for("паролей")["query"]["bool"]["should"]
+    language = next(
+        tier["constant_score"]
+        for tier in tiers
+        if tier["constant_score"]["filter"] == {"term": {"sandyq_language": "ru"}}
+    )
+    exact = next(
+        tier["constant_score"] for tier in tiers if "bool" in tier["constant_score"]["filter"]
+    )
+    assert 0 < language["boost"] < exact["boost"]
+    # A word whose letters do not tell, typed on the Kazakh page: no language tier.
+    assert "sandyq_language" not in json.dumps(body_for("дома")["query"]["bool"]["should"])
+    assert "sandyq_language" in json.dumps(
+        search_body(
+            EngineRequest(
+                query=parse("дома", "ru"), tokens=frozenset({"public"}), filters=SearchFilters()
+            )
+        )["query"]["bool"]["should"]
+    )
+
+
 def test_phrases_and_excluded_words():
     body = body_for('"жылдық есебі" -жарғы')
     assert {"match_phrase": {"sandyq_words": "жылдық есебі"}} in body["query"]["bool"]["must"]

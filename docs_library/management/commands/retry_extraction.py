@@ -34,6 +34,25 @@ class Command(BaseCommand):
         )
         which.add_argument("--all", action="store_true", help="Every document.")
         parser.add_argument(
+            "--memory-limit",
+            type=int,
+            metavar="MB",
+            help="Address space the process reading each file may use, in MB, instead of "
+            "SANDYQ_EXTRACTION_MEMORY_LIMIT (for a genuine file that needs more).",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            metavar="SECONDS",
+            help="Time allowed for each file instead of SANDYQ_EXTRACTION_TIMEOUT.",
+        )
+        parser.add_argument(
+            "--max-ocr-pages",
+            type=int,
+            metavar="PAGES",
+            help="Pages read by OCR in each file instead of SANDYQ_MAX_OCR_PAGES.",
+        )
+        parser.add_argument(
             "--queue",
             action="store_true",
             help="Queue the work for the task worker instead of doing it now.",
@@ -41,6 +60,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ids, status, queue = options["ids"], options["status"], options["queue"]
+        limits = {
+            "memory_limit": options["memory_limit"] and options["memory_limit"] * 1024 * 1024,
+            "timeout": options["timeout"],
+            "max_ocr_pages": options["max_ocr_pages"],
+        }
+        limits = {name: value for name, value in limits.items() if value is not None}
         documents = LibraryDocument.objects.order_by("pk")
         if ids:
             documents = documents.filter(pk__in=ids)
@@ -63,11 +88,11 @@ class Command(BaseCommand):
                 if document is None:
                     continue  # deleted while we worked
                 if queue:
-                    queue_extraction(document)
+                    queue_extraction(document, **limits)
                     outcomes["queued"] += 1
                     continue
                 try:
-                    outcome = extract_document(document).extraction_status
+                    outcome = extract_document(document, **limits).extraction_status
                 except Exception as error:  # e.g. the stored file is gone from storage
                     outcome = "error"
                     errors.append((document, f"{type(error).__name__}: {error}"))

@@ -51,3 +51,9 @@ class Command(BaseCommand):
         self.stdout.write("Demo sign-ins (development only):")
         for user in DEMO_USERS:
             self.stdout.write(f"  {user.username:<18} {user.password:<16} {user.description}")
+        if settings.SANDYQ_2FA_REQUIRED:
+            self.stdout.write(
+                "  admin sets up two-step sign-in at its first sign-in: scan the QR code with "
+                "an authenticator app (or run with SANDYQ_2FA_REQUIRED=false); README.md, "
+                "'Signing in'."
+            )

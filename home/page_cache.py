@@ -54,7 +54,7 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import cc_delim_re
 
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 logger = logging.getLogger("sandyq.page_cache")
@@ -237,38 +237,60 @@ def connect_signals() -> None:
 # Fragments
 
 
-def fragment(request, name: str, parts, render) -> str:
-    """``render()``'s HTML, cached under ``name`` and ``parts`` with the current
-    token. Only for what is the same for everyone who gets these ``parts``."""
+def shared_value(request, name: str, parts, compute):
+    """``compute()``, cached under ``name`` and ``parts`` with the current token.
+    Only for what is the same for everyone who gets these ``parts``."""
     if not enabled():
-        return render()
+        return compute()
     generation = generation_for(request)
     key = f"sandyq:fragment:{name}:{_digest(*parts)}"
     stored = cache.get(key)
     if stored is not None and stored[0] == generation:
         return stored[1]
-    html = render()
-    cache.set(key, (generation, str(html)), settings.SANDYQ_PAGE_CACHE_SECONDS)
-    return html
+    value = compute()
+    cache.set(key, (generation, value), settings.SANDYQ_PAGE_CACHE_SECONDS)
+    return value
+
+
+def fragment(request, name: str, parts, render) -> str:
+    """HTML that is the same for everyone who gets these ``parts`` (a menu)."""
+    return shared_value(request, name, parts, lambda: str(render()))
+
+
+def _find_site(request):
+    """Wagtail's site for this request, its root page loaded as its own type: what
+    routing and the menus ask first, read from the cache instead of the database."""
+    site = Site.find_for_request(request)
+    if site is not None:
+        site.root_page = site.root_page.specific
+    return site
+
+
+def remember_site(request, host: str) -> None:
+    """Put the site on the request where Wagtail keeps it (``_wagtail_site``), so
+    that ``Site.find_for_request`` answers every later call from memory."""
+    if not hasattr(request, "_wagtail_site"):
+        request._wagtail_site = shared_value(request, "site", (host,), lambda: _find_site(request))
 
 
 # The middleware
 
 
-def _page_key(request) -> str | None:
+def shareable_query(request) -> bool:
+    """Does the query string hold only parameters the cached pages read?"""
+    return set(request.GET).issubset(QUERY_PARAMS)
+
+
+def _page_key(request, host: str) -> str | None:
     """The cache key of this request, or None when it must not come from the cache."""
-    if request.method != "GET" or request.path_info.startswith(SKIPPED_PREFIXES):
+    if request.method != "GET":
         return None
     cookies = request.COOKIES
     if cookies.get(settings.SESSION_COOKIE_NAME) or cookies.get(MESSAGES_COOKIE):
         return None
     if "HTTP_AUTHORIZATION" in request.META:
         return None
-    if not set(request.GET).issubset(QUERY_PARAMS):
-        return None
-    try:
-        host = request.get_host()
-    except Exception:  # noqa: BLE001 - a bad Host is answered (400) further in
+    if not shareable_query(request):
         return None
     language = translation.get_language_from_request(request, check_path=True)
     return "sandyq:page:" + _digest(request.scheme, host, language, request.get_full_path())
@@ -301,19 +323,26 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        key = _page_key(request) if enabled() else None
-        if key is None:
+        if not enabled() or request.path_info.startswith(SKIPPED_PREFIXES):
             return self.get_response(request)
-        stored = cache.get_many([GENERATION_KEY, key])
-        generation = stored.get(GENERATION_KEY) or current_generation()
-        request._sandyq_generation = generation
-        entry = stored.get(key)
-        if entry is not None and entry[0] == generation:
-            return self._replay(entry)
+        try:
+            host = request.get_host()
+        except Exception:  # noqa: BLE001 - a bad Host is answered (400) further in
+            return self.get_response(request)
+        key = _page_key(request, host)
+        if key is not None:
+            stored = cache.get_many([GENERATION_KEY, key])
+            request._sandyq_generation = stored.get(GENERATION_KEY) or current_generation()
+            entry = stored.get(key)
+            if entry is not None and entry[0] == request._sandyq_generation:
+                return self._replay(entry)
+        remember_site(request, host)
         response = self.get_response(request)
+        if key is None:
+            return response
         if _storable(request, response):
             headers = [(name, value) for name, value in response.items()]
-            entry = (generation, response.status_code, headers, response.content)
+            entry = (request._sandyq_generation, response.status_code, headers, response.content)
             cache.set(key, entry, settings.SANDYQ_PAGE_CACHE_SECONDS)
             response[HEADER] = "miss"
         return response

@@ -335,3 +335,41 @@ def test_the_cache_works_the_same_on_redis(client, settings, library, record):
         assert new.title in text(response)
     finally:
         cache.delete(page_cache.GENERATION_KEY)  # the rest expire within the minute
+
+
+PURGED = []
+
+
+class RecordingBackend:
+    """A frontend cache (proxy) that notes what it is told to purge."""
+
+    def __init__(self, params):
+        pass
+
+    def invalidates_hostname(self, hostname):
+        return True
+
+    def purge(self, url):
+        PURGED.append(url)
+
+    def purge_batch(self, urls):
+        PURGED.extend(urls)
+
+
+def test_a_proxy_in_front_is_told_to_purge_the_page_and_what_lists_it(
+    settings, tree, library, django_capture_on_commit_callbacks
+):
+    settings.WAGTAILFRONTENDCACHE = {
+        "proxy": {"BACKEND": "tests.home.test_page_cache.RecordingBackend"}
+    }
+    PURGED.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = publish(draft(library, title="Проксиден өтетін шешім", access_level="public"))
+    purged = {url.removeprefix("http://localhost") for url in PURGED}
+    for page in (new, library, tree["district"], tree["region"], tree["home"]):
+        for language in ("kk", "ru", "en"):
+            assert url_of(page, language) in purged, (page, language)
+    for language in ("kk", "ru", "en"):
+        for name in ("documents_feed", "documents_feed_rss", "announcements_feed"):
+            assert any(url.endswith(feed(name, language=language)) for url in PURGED), name
+    assert any(url.endswith("/sitemap.xml") for url in PURGED)

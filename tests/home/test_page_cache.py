@@ -373,3 +373,20 @@ def test_a_proxy_in_front_is_told_to_purge_the_page_and_what_lists_it(
         for name in ("documents_feed", "documents_feed_rss", "announcements_feed"):
             assert any(url.endswith(feed(name, language=language)) for url in PURGED), name
     assert any(url.endswith("/sitemap.xml") for url in PURGED)
+
+
+def test_a_deep_address_is_routed_in_two_queries_and_a_wrong_way_there_is_404(
+    rf, tree, library, record, django_assert_num_queries
+):
+    from django.http import Http404
+
+    components = record.url_path.removeprefix(tree["home"].url_path).strip("/").split("/")
+    assert len(components) == 4  # region, district, library, record
+    home = tree["home"].specific
+    with django_assert_num_queries(2):
+        found = home.route(rf.get("/"), components)
+    assert found.page == record
+    assert type(found.page) is type(record)
+    wrong_way = [components[0], "басқа-аудан", *components[2:]]
+    with pytest.raises(Http404):
+        home.route(rf.get("/"), wrong_way)

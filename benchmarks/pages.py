@@ -6,7 +6,9 @@ Run: ``.venv/bin/python benchmarks/pages.py`` (the demo party, loaded once into
 (gunicorn's, default 8700), ``--duration`` (seconds of load per address),
 ``--connections``, ``--cache redis|file`` (Redis at ``--redis-url``, the
 production choice, or the file cache that serves without REDIS_URL),
-``--skip-load`` (the profile only).
+``--skip-load`` (the profile only), ``--baseline DIR`` (another checkout's
+code, say the commit before the cache, profiled first in the same run: its
+"before" rows).
 
 Part 1, in this process (production settings, Django's test client): for an
 anonymous home, regional, district, library and record page, the queries,
@@ -49,8 +51,10 @@ from pathlib import Path
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# --code DIR: profile another checkout's code (the baseline) on the same database.
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else ROOT
+if str(CODE) not in sys.path:
+    sys.path.insert(0, str(CODE))
 
 BENCH = ROOT / "var" / "bench"
 PYTHON = sys.executable
@@ -173,18 +177,24 @@ def profile(args) -> dict[str, str]:
     from django.test import Client
     from django.test.utils import override_settings
 
-    from home import page_cache
-
     urls = page_urls()
     client = Client()
-    cache.clear() if args.cache == "file" else page_cache.purge()
-    modes = {
-        "off": lambda: override_settings(SANDYQ_PAGE_CACHE_SECONDS=0),
-        "uncached": lambda: mock.patch.object(page_cache, "_page_key", lambda *a: None),
-        "cached": lambda: override_settings(),
-    }
+    try:
+        from home import page_cache
+    except ImportError:  # a baseline from before the cache
+        cache.clear()
+        modes = {"before": override_settings}
+    else:
+        cache.clear() if args.cache == "file" else page_cache.purge()
+        modes = {
+            "off": lambda: override_settings(SANDYQ_PAGE_CACHE_SECONDS=0),
+            "uncached": lambda: mock.patch.object(page_cache, "_page_key", lambda *a: None),
+            "cached": override_settings,
+        }
     results = {}
-    print(f"\nPart 1: one anonymous request (production settings, {args.cache} cache)")
+    print(
+        f"\nPart 1: one anonymous request (production settings, {args.cache} cache), code of {CODE}"
+    )
     print(f"load average before: {os.getloadavg()}")
     for name in PAGES:
         client.get(urls[name])  # warm: the cached mode's entry, the fragments
@@ -348,13 +358,39 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument(
+        "--baseline", help="another checkout (e.g. before the cache) profiled in the same run"
+    )
+    parser.add_argument("--profile-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--code", help=argparse.SUPPRESS)
+    parser.add_argument(
         "--database-url", default=f"sqlite:///{BENCH / 'pages.sqlite3'}", help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     BENCH.mkdir(parents=True, exist_ok=True)
-    os.chdir(ROOT)
-    prepare(args)
+    os.chdir(CODE)
+    if not args.profile_only:
+        prepare(args)
+    if args.baseline:
+        # The same measurement of the baseline's code, in its own process, now.
+        subprocess.run(
+            [
+                PYTHON,
+                __file__,
+                "--profile-only",
+                "--code",
+                args.baseline,
+                "--cache",
+                args.cache,
+                "--redis-url",
+                args.redis_url,
+                "--repeat",
+                str(args.repeat),
+            ],
+            check=True,
+        )
     urls = profile(args)
+    if args.profile_only:
+        return
     if not args.skip_load:
         under_load(args, urls)
 

@@ -308,6 +308,8 @@ def _storable(request, response) -> bool:
     }
     if cache_control & {"private", "no-store", "no-cache"}:
         return False
+    if "'nonce-" in response.get("Content-Security-Policy", ""):
+        return False  # a nonce is for one answer only
     session = getattr(request, "session", None)
     if session is not None and session.modified:
         return False

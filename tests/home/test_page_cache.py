@@ -390,3 +390,15 @@ def test_a_deep_address_is_routed_in_two_queries_and_a_wrong_way_there_is_404(
     wrong_way = [components[0], "басқа-аудан", *components[2:]]
     with pytest.raises(Http404):
         home.route(rf.get("/"), wrong_way)
+
+
+def test_a_moved_record_leaves_its_old_library_and_joins_the_new_one_at_once(
+    client, tree, library, record
+):
+    other = LibraryFactory(parent=tree["region"], title="Облыс құжаттары")
+    for page in (library, other):
+        get(client, url_of(page))
+        assert get(client, url_of(page))[1] == "hit"
+    record.move(other, pos="last-child")
+    assert record.title not in text(get(client, url_of(library))[0])
+    assert record.title in text(get(client, url_of(other))[0])

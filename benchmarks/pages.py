@@ -52,7 +52,7 @@ from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 # --code DIR: profile another checkout's code (the baseline) on the same database.
-CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else ROOT
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys.argv else ROOT
 if str(CODE) not in sys.path:
     sys.path.insert(0, str(CODE))
 

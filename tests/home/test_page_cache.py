@@ -313,17 +313,30 @@ def redis_url() -> str:
     return url
 
 
-def test_the_cache_works_the_same_on_redis(client, settings, library, record):
+@pytest.mark.parametrize("backend", ["redis", "files"])
+def test_the_cache_works_the_same_on_redis_and_on_files(
+    client, settings, tmp_path, library, record, backend
+):
+    """Production's two shared caches: Redis (REDIS_URL) and files (the default,
+    shared by every worker on the machine)."""
     import uuid
 
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url(),
-            "KEY_PREFIX": f"sandyq-test-{uuid.uuid4().hex}",
-            "TIMEOUT": 60,
+    if backend == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url(),
+                "KEY_PREFIX": f"sandyq-test-{uuid.uuid4().hex}",
+                "TIMEOUT": 60,
+            }
         }
-    }
+    else:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(tmp_path / "cache"),
+            }
+        }
     try:
         assert get(client, url_of(library))[1] == "miss"
         with CaptureQueriesContext(connection) as queries:

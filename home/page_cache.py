@@ -42,7 +42,6 @@ too.
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 
 from django.apps import apps
@@ -56,8 +55,6 @@ from django.utils.cache import cc_delim_re
 
 from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
-
-logger = logging.getLogger("sandyq.page_cache")
 
 GENERATION_KEY = "sandyq:pages:generation"
 HEADER = "X-Sandyq-Cache"

@@ -28,7 +28,7 @@ from django.db.models import Exists, OuterRef, Q
 from wagtail.models import Page, WorkflowState
 from wagtail.permissions import policy_registry
 
-from home import roles
+from home import page_cache, roles
 from home.tokens import MEMBERS_TOKEN, PUBLIC_TOKEN, editor_token, manager_token, role_token
 
 from .lifecycle.states import TRANSITIONS
@@ -126,13 +126,16 @@ def _refresh_batch(records) -> int:
                 stale |= Q(page_id=page_id, token__in=tokens - wanted[page_id])
         if stale:
             DocumentAccess.objects.filter(stale).delete()
-        DocumentAccess.objects.bulk_create(
+        added = DocumentAccess.objects.bulk_create(
             [
                 DocumentAccess(page_id=page_id, token=token)
                 for page_id, tokens in wanted.items()
                 for token in tokens - stored[page_id]
             ]
         )
+        if stale or added:
+            # Who may see these records changed: no cached page may still show them.
+            page_cache.purge()
     return len(records)
 
 

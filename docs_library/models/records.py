@@ -565,6 +565,11 @@ class DocumentPage(AnalysedTextMixin, Page):
     def get_context(self, request, *args, **kwargs):
         viewable = services.viewable
         context = super().get_context(request, *args, **kwargs)
+        trail = breadcrumb(self)
+        for ancestor in trail:
+            if ancestor.pk == self.organisation_id:
+                # Already read, as its own type: the link, name and feeds need no query.
+                self.organisation = ancestor
         files = []
         if self.main_file:
             files.append((self.main_file, _("Main file")))
@@ -594,7 +599,7 @@ class DocumentPage(AnalysedTextMixin, Page):
                 request.user,
                 DocumentPage.objects.filter(pk__in=[r.pk for r in self.related_documents.all()]),
             ),
-            breadcrumb=breadcrumb(self),
+            breadcrumb=trail,
         )
         if self.distributions.exists():
             context.update(services.acknowledgement_context(request, self))

@@ -50,6 +50,7 @@ REVIEW = "review"  # approve or reject what editors submit
 MANAGE_SHARING = "manage_sharing"  # grant and revoke roles (the Sharing view)
 SEE_RESTRICTED = "see_restricted"  # read restricted records of the organisation
 MANAGE_RECORDS = "manage_records"  # archive and restore records, follow their circulars
+FOLLOW_DISCIPLINE = "follow_discipline"  # the execution discipline report and rating of the subtree
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ REVIEWER = Role(
     40,
     ("add_page", "change_page", "publish_page", "lock_page"),
     ("add_document", "change_document", "choose_document"),
-    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS},
+    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS, FOLLOW_DISCIPLINE},
 )
 MANAGER = Role(
     "manager",
@@ -116,7 +117,7 @@ MANAGER = Role(
     50,
     ("add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"),
     ("add_document", "change_document", "delete_document", "choose_document"),
-    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS, MANAGE_SHARING, SEE_RESTRICTED},
+    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS, MANAGE_SHARING, SEE_RESTRICTED, FOLLOW_DISCIPLINE},
 )
 
 ROLES: tuple[Role, ...] = (READER, CONTRIBUTOR, EDITOR, REVIEWER, MANAGER)

@@ -23,6 +23,7 @@ from home.models import organisation_page_models
 
 from .. import access
 from ..models import OPEN_STATES, AccessLevel, Assignment, Execution, ExecutionState
+from . import assignment_mail
 
 
 def executor_choices(record):
@@ -89,7 +90,7 @@ def issue(
                 issued_by=user,
                 submission=submission,
             )
-            Execution.objects.bulk_create(
+            executions = Execution.objects.bulk_create(
                 [Execution(assignment=assignment, organisation_id=page.pk) for page in executors]
             )
             access.refresh_tokens([record])
@@ -108,6 +109,7 @@ def issue(
         if submission is None or earlier is None:
             raise
         return earlier, False
+    assignment_mail.tell("issued", executions, user)
     return assignment, True
 
 
@@ -168,6 +170,7 @@ def report(execution, user, text: str) -> None:
         },
         {"report": text[:4000]},
     )
+    assignment_mail.tell("reported", [execution], user)
 
 
 def accept(execution, user, comment: str = "") -> None:
@@ -185,6 +188,7 @@ def accept(execution, user, comment: str = "") -> None:
         },
         {"comment": comment},
     )
+    assignment_mail.tell("accepted", [execution], user)
 
 
 def return_for_rework(execution, user, comment: str) -> None:
@@ -204,6 +208,7 @@ def return_for_rework(execution, user, comment: str) -> None:
         },
         {"comment": comment},
     )
+    assignment_mail.tell("returned", [execution], user)
 
 
 # --- lists ---------------------------------------------------------------------------------

@@ -9,4 +9,4 @@ from ..models import MailPreference
 class MailPreferenceForm(forms.ModelForm):
     class Meta:
         model = MailPreference
-        fields = ["non_essential"]
+        fields = ["non_essential", "daily_digest"]

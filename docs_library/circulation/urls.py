@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assignment_views, views
+from . import assignment_views, discipline_views, views
 
 app_name = "circulars"
 
@@ -14,6 +14,12 @@ urlpatterns = [
     path("sent/<int:record_id>/acknowledgements.csv", views.dashboard_csv, name="dashboard_csv"),
     path("sent/<int:record_id>/remind/", views.remind, name="remind"),
     path("mail/", views.mail_settings, name="mail_settings"),
+    path("discipline/<int:organisation_id>/", discipline_views.report, name="discipline"),
+    path(
+        "discipline/<int:organisation_id>/discipline.csv",
+        discipline_views.report_csv,
+        name="discipline_csv",
+    ),
     path("assign/<int:record_id>/", assignment_views.issue, name="assign"),
     path("assignments/<int:assignment_id>/", assignment_views.assignment, name="assignment"),
     path("executions/<int:execution_id>/", assignment_views.execution, name="execution"),

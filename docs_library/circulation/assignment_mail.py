@@ -40,6 +40,7 @@ from home import roles
 from .. import access
 from ..models import (
     OPEN_STATES,
+    Assignment,
     AssignmentReminder,
     DigestEntry,
     Execution,
@@ -87,17 +88,20 @@ def _deciders(assignment) -> set[int]:
     return user_ids
 
 
-def _executions(ids):
-    return (
+def _executions(ids) -> list:
+    """The executions, each with its assignment (read once per assignment, with its
+    record, organisation and issuer): page objects for thousands of rows are slow."""
+    rows = list(
         Execution.objects.filter(pk__in=ids)
-        .select_related(
-            "assignment",
-            "assignment__record",
-            "assignment__organisation",
-            "assignment__issued_by",
-        )
+        .only("pk", "assignment_id", "organisation_id", "report", "comment", "reported_by_id")
         .order_by("assignment_id", "organisation__path")
     )
+    assignments = Assignment.objects.select_related(
+        "record", "organisation", "issued_by"
+    ).in_bulk({row.assignment_id for row in rows})
+    for row in rows:
+        row.assignment = assignments[row.assignment_id]
+    return rows
 
 
 def _describe(execution, names, for_decider: bool) -> dict:

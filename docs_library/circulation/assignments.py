@@ -71,7 +71,11 @@ def issue(
         )
     if not executors:
         raise ValidationError(_("Choose at least one executor organisation."))
-    allowed = set(executor_choices(record).filter(pk__in=[page.pk for page in executors]))
+    allowed = set(
+        executor_choices(record)
+        .filter(pk__in=[page.pk for page in executors])
+        .values_list("pk", flat=True)
+    )
     if len(allowed) != len(executors):
         raise ValidationError(
             _("An executor must be an organisation below the record's organisation.")

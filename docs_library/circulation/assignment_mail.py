@@ -96,9 +96,9 @@ def _executions(ids) -> list:
         .only("pk", "assignment_id", "organisation_id", "report", "comment", "reported_by_id")
         .order_by("assignment_id", "organisation__path")
     )
-    assignments = Assignment.objects.select_related(
-        "record", "organisation", "issued_by"
-    ).in_bulk({row.assignment_id for row in rows})
+    assignments = Assignment.objects.select_related("record", "organisation", "issued_by").in_bulk(
+        {row.assignment_id for row in rows}
+    )
     for row in rows:
         row.assignment = assignments[row.assignment_id]
     return rows

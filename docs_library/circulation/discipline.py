@@ -329,16 +329,18 @@ def rating(node, period: Period, today=None, hidden_paths=(), language=None) -> 
         for pk, title, name_ru, name_en, code in primaries
     ]
 
+    keys = {item.pk: (item.figures.score, item.figures.due) for item in rated}
+
     def order(item):
-        score = item.figures.score
-        return (score is None, -(score or 0), -item.figures.due, item.name.casefold(), item.pk)
+        score, due = keys[item.pk]
+        return (score is None, -(score or 0), -due, item.name.casefold(), item.pk)
 
     rated.sort(key=order)
     previous = None
     for position, item in enumerate(rated, start=1):
-        if item.figures.score is None:
+        key = keys[item.pk]
+        if key[0] is None:
             break
-        key = (item.figures.score, item.figures.due)
         item.rank = previous[1] if previous and previous[0] == key else position
         previous = (key, item.rank)
     return rated

@@ -23,8 +23,8 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import Substr
+from django.db.models import CharField, Count, F, Q, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -262,19 +262,49 @@ class Report:
     rows: list[Row] = field(default_factory=list)
 
 
-def report(node, period: Period, today=None, hidden_paths=()) -> Report:
-    """Totals for ``node``'s subtree and a row per organisation directly below it
-    (its whole subtree each), and one for the node's own items."""
+def by_organisation(node, period: Period, today=None, hidden_paths=()) -> dict:
+    """``Figures`` of each organisation of the subtree that received anything, keyed
+    by (page id, path): what a page showing both the report and the rating reads
+    once (``report(…, grouped=…)``, ``rating(…, grouped=…)``)."""
     today = today or timezone.localdate()
-    prefix = (node.depth + 1) * node.steplen
-    grouped = figures_by(
+    return figures_by(
         node,
         period,
         today,
-        "branch",
+        "key",
         hidden_paths,
-        annotate={"branch": Substr("organisation__path", 1, prefix)},
+        annotate={
+            "key": Concat(
+                "organisation_id", Value(" "), "organisation__path", output_field=CharField()
+            )
+        },
     )
+
+
+def _split(grouped: dict) -> dict:
+    return {tuple(key.split(" ", 1)): figures for key, figures in grouped.items()}
+
+
+def report(node, period: Period, today=None, hidden_paths=(), grouped=None) -> Report:
+    """Totals for ``node``'s subtree and a row per organisation directly below it
+    (its whole subtree each), and one for the node's own items. ``grouped``: the
+    figures ``by_organisation`` read already, added up here by branch."""
+    today = today or timezone.localdate()
+    prefix = (node.depth + 1) * node.steplen
+    if grouped is None:
+        grouped = figures_by(
+            node,
+            period,
+            today,
+            "branch",
+            hidden_paths,
+            annotate={"branch": Substr("organisation__path", 1, prefix)},
+        )
+    else:
+        branches: dict[str, Figures] = {}
+        for (_pk, path), figures in _split(grouped).items():
+            branches.setdefault(path[:prefix], Figures()).add(figures)
+        grouped = branches
     totals = Figures()
     for figures in grouped.values():
         totals.add(figures)
@@ -306,7 +336,9 @@ class Rated:
     figures: Figures
 
 
-def rating(node, period: Period, today=None, hidden_paths=(), language=None) -> list[Rated]:
+def rating(
+    node, period: Period, today=None, hidden_paths=(), language=None, grouped=None
+) -> list[Rated]:
     """The primary organisations of ``node``'s subtree ranked by their score.
 
     Best score first; on equal scores, more items due first, then by name.
@@ -317,7 +349,10 @@ def rating(node, period: Period, today=None, hidden_paths=(), language=None) -> 
     primaries = _in_scope(
         PrimaryOrganisationPage.objects.live(), node, hidden_paths, prefix=""
     ).values_list("pk", "title", "name_ru", "name_en", "org_code")
-    grouped = figures_by(node, period, today, "organisation_id", hidden_paths)
+    if grouped is None:
+        grouped = figures_by(node, period, today, "organisation_id", hidden_paths)
+    else:
+        grouped = {int(pk): figures for (pk, _path), figures in _split(grouped).items()}
     rated = [
         Rated(
             None,

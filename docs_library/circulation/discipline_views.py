@@ -127,11 +127,16 @@ def report(request, organisation_id):
     organisation, hidden = _subtree(request, organisation_id)
     today = timezone.localdate()
     period, form = _period(request, today)
-    result = discipline.report(organisation, period, today, hidden)
     ranked = None
-    if not isinstance(organisation, PrimaryOrganisationPage):
-        ranked = Paginator(discipline.rating(organisation, period, today, hidden), RATING_PER_PAGE)
-        ranked = ranked.get_page(request.GET.get("rating_page"))
+    if isinstance(organisation, PrimaryOrganisationPage):
+        result = discipline.report(organisation, period, today, hidden)
+    else:  # the report and the rating from one reading of the rows
+        grouped = discipline.by_organisation(organisation, period, today, hidden)
+        result = discipline.report(organisation, period, today, hidden, grouped=grouped)
+        ranked = Paginator(
+            discipline.rating(organisation, period, today, hidden, grouped=grouped),
+            RATING_PER_PAGE,
+        ).get_page(request.GET.get("rating_page"))
     return TemplateResponse(
         request,
         "docs_library/circulars/discipline.html",

@@ -161,6 +161,22 @@ def test_the_month_in_figures_with_time_frozen(month):
     assert rows[month["district"].pk].executed_late == 1
 
 
+def test_one_reading_by_organisation_gives_the_same_report_and_rating(month):
+    """The page reads the rows once for both; the CSVs read them each their own way."""
+    region = month["karaganda"]
+    grouped = discipline.by_organisation(region, MARCH, march(20))
+    once = discipline.report(region, MARCH, march(20), grouped=grouped)
+    alone = discipline.report(region, MARCH, march(20))
+    assert once.totals == alone.totals
+    assert [(r.page.pk, r.figures) for r in once.rows] == [
+        (r.page.pk, r.figures) for r in alone.rows
+    ]
+    rated = discipline.rating(region, MARCH, march(20), grouped=grouped)
+    assert [(i.pk, i.rank, i.figures) for i in rated] == [
+        (i.pk, i.rank, i.figures) for i in discipline.rating(region, MARCH, march(20))
+    ]
+
+
 def test_on_the_deadline_nothing_is_overdue_yet(month):
     result = discipline.report(month["karaganda"], MARCH, march(10))
     assert result.totals.unacknowledged_overdue == 0

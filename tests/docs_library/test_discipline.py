@@ -229,17 +229,25 @@ def test_the_ranking_of_primary_organisations(month):
 
 
 def test_equal_scores_and_equal_work_share_a_rank(month):
-    with at(20):
+    third = month["third"]
+    member = person(roles.READER, third)
+    with at(20):  # «Үшінші» catches up late on both, as «Екінші» did
         assignments.report(
-            Execution.objects.get(organisation=month["third"], assignment__deadline=march(15)),
-            person(roles.READER, month["third"]),
+            Execution.objects.get(organisation=third, assignment__deadline=march(15)),
+            member,
             "Кеш",
         )
-    ranked = {item.pk: item.rank for item in discipline.rating(month["district"], MARCH, march(20))}
-    # «Үшінші»: one late, one overdue → 25; the others as before.
-    assert ranked[month["first"].pk] == 1
-    assert ranked[month["second"].pk] == 2
-    assert ranked[month["third"].pk] == 3
+        circulars.acknowledge(
+            Distribution.objects.get(record=month["record"], organisation=third), member
+        )
+    ranked = {
+        item.pk: (item.rank, item.figures.score)
+        for item in discipline.rating(month["district"], MARCH, march(20))
+    }
+    assert ranked[month["first"].pk] == (1, 100.0)
+    assert ranked[month["second"].pk] == (2, 50.0)
+    assert ranked[third.pk] == (2, 50.0)  # the same score on the same work: the same rank
+    assert ranked[month["empty"].pk] == (None, None)
 
 
 # --- who may see it ------------------------------------------------------------------------

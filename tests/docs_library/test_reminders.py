@@ -267,3 +267,31 @@ def test_the_digest_gathers_several_mails_into_one(party, client):
     assert digest.body.count(link("ru", "circulars:execution", first.pk)) == 3
     mail.outbox.clear()
     assert assignment_mail.send_digests() == 0  # nothing twice
+
+
+def test_the_digest_is_chosen_in_the_admins_account_settings_too(party, client):
+    author = party["author"]
+    client.force_login(author)
+    html = client.get(reverse("wagtailadmin_account")).content.decode()
+    assert 'name="sandyq_mail-daily_digest"' in html
+    response = client.post(
+        reverse("wagtailadmin_account"),
+        {
+            "locale-preferred_language": "en",
+            "locale-current_time_zone": "Asia/Almaty",
+            "name_email-first_name": "Айгүл",
+            "name_email-last_name": "Серікова",
+            "name_email-email": author.email,
+            "theme-theme": "system",
+            "theme-density": "default",
+            "theme-contrast": "system",
+            "sandyq_mail-non_essential": "on",
+            "sandyq_mail-daily_digest": "on",
+            "notifications-submitted_notifications": "on",
+            "notifications-approved_notifications": "on",
+            "notifications-rejected_notifications": "on",
+            "notifications-updated_comments_notifications": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert MailPreference.objects.get(user=author).daily_digest

@@ -29,6 +29,7 @@ from wagtail.models import Page, WorkflowState
 from wagtail.permissions import policy_registry
 
 from home import page_cache, roles
+from home.models import InheritanceBlock, organisation_page_models
 from home.tokens import MEMBERS_TOKEN, PUBLIC_TOKEN, editor_token, manager_token, role_token
 
 from .lifecycle.states import TRANSITIONS
@@ -534,6 +535,64 @@ def journal_titles_visible(user, record_ids) -> set[int]:
     return set(
         viewable(user, DocumentPage.objects.filter(pk__in=record_ids)).values_list("pk", flat=True)
     )
+
+
+# --- execution discipline ----------------------------------------------------------------
+
+
+def may_view_discipline(user, organisation) -> bool:
+    """May ``user`` open the execution discipline report and rating of
+    ``organisation``'s subtree? Reviewers and Managers there, granted on it or
+    above (``FOLLOW_DISCIPLINE``; a block of inheritance stops grants made
+    above it), and superusers. A sibling, or a page across a block, is not theirs."""
+    if not _active(user):
+        return False
+    return user.is_superuser or roles.has_site_permission(
+        user, organisation, roles.FOLLOW_DISCIPLINE
+    )
+
+
+def discipline_organisations(user):
+    """The organisations whose discipline report ``user`` opens from their own grants
+    (the central office for superusers), highest first: their ways into the report."""
+    pages = Page.objects.live().type(*organisation_page_models())
+    if not _active(user):
+        return pages.none()
+    if user.is_superuser:
+        return pages.filter(depth=2).order_by("path")
+    ids = {
+        grant.page_id
+        for grant in roles.principal(user).grants
+        if grant.role.allows(roles.FOLLOW_DISCIPLINE)
+    }
+    if roles.site_root_id() in ids:  # granted site-wide
+        return pages.filter(depth=2).order_by("path")
+    return pages.filter(pk__in=ids).order_by("path")
+
+
+def discipline_hidden_paths(user, organisation) -> list[str]:
+    """The paths of subtrees below ``organisation`` whose discipline ``user`` may
+    not see although they see ``organisation``'s: those behind a block of
+    inheritance where no grant of their own holds. A few queries, however many
+    organisations there are (one per blocked page, and blocks are few)."""
+    if user.is_superuser:
+        return []
+    blocked = (
+        Page.objects.filter(
+            pk__in=InheritanceBlock.objects.values("page_id"),
+            path__startswith=organisation.path,
+            depth__gt=organisation.depth,
+        )
+        .order_by("path")
+        .only("pk", "path", "depth")
+    )
+    hidden: list[str] = []
+    for page in blocked:
+        if any(page.path.startswith(path) for path in hidden):
+            continue
+        if not may_view_discipline(user, page):
+            hidden.append(page.path)
+    return hidden
 
 
 # --- reviewers found above a block ---------------------------------------------------------

@@ -4,7 +4,15 @@ Behaviour (services, tasks, mail, views) imports these; they import no
 behaviour. ``from docs_library.models import X`` names any of them.
 """
 
-from .assignments import OPEN_STATES, Assignment, Execution, ExecutionState
+from .assignments import (
+    OPEN_STATES,
+    Assignment,
+    AssignmentReminder,
+    DigestEntry,
+    Execution,
+    ExecutionState,
+    ReminderKind,
+)
 from .circulation import (
     Acknowledgement,
     CircularAddressee,
@@ -51,9 +59,11 @@ __all__ = [
     "Acknowledgement",
     "Addressing",
     "Assignment",
+    "AssignmentReminder",
     "CircularAddressee",
     "CountedFrom",
     "Distribution",
+    "DigestEntry",
     "DocumentAccess",
     "DocumentAttachment",
     "DocumentLanguage",
@@ -77,6 +87,7 @@ __all__ = [
     "MailPreference",
     "OrganisationReviewTask",
     "RegistrationSequence",
+    "ReminderKind",
     "RequestChangesForm",
     "RetentionRule",
     "Status",

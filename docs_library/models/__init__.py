@@ -4,6 +4,7 @@ Behaviour (services, tasks, mail, views) imports these; they import no
 behaviour. ``from docs_library.models import X`` names any of them.
 """
 
+from .approval import ApprovalDecision, ApprovalRoute, ParallelApprovalTask
 from .assignments import OPEN_STATES, Assignment, Execution, ExecutionState
 from .circulation import (
     Acknowledgement,
@@ -48,6 +49,8 @@ __all__ = [
     "AccessLevel",
     "Acknowledgement",
     "Addressing",
+    "ApprovalDecision",
+    "ApprovalRoute",
     "Assignment",
     "CircularAddressee",
     "CountedFrom",
@@ -68,6 +71,7 @@ __all__ = [
     "LibraryDocument",
     "MailPreference",
     "OrganisationReviewTask",
+    "ParallelApprovalTask",
     "RegistrationSequence",
     "RequestChangesForm",
     "RetentionRule",

@@ -134,8 +134,21 @@ class ParallelApprovalTask(Task):
                 task_state.approve(user=user, comment=comment)
         return None
 
+    def _might_approve(self, user) -> bool:
+        """Cheap first answer for every admin's dashboard: named here, holding the
+        step's role somewhere, or a superuser (who stands in for an empty group)."""
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if user.is_superuser or self.approvers.filter(pk=user.pk).exists():
+            return True
+        return bool(self.role) and any(
+            grant.role.code == self.role for grant in roles.principal(user).grants
+        )
+
     def get_task_states_user_can_moderate(self, user, **kwargs):
         states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
+        if not self._might_approve(user):
+            return states.none()
         pages = Page.objects.in_bulk(
             {int(pk) for pk in states.values_list("workflow_state__object_id", flat=True)}
         )
@@ -172,7 +185,9 @@ class ApprovalDecision(models.Model):
         ordering = ["decided_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["task_state", "user"], name="one_decision_per_approver_and_step"
+                fields=["task_state", "user"],
+                name="one_decision_per_approver_and_step",
+                violation_error_message=_("This approver has decided on this step already."),
             )
         ]
 
@@ -215,12 +230,19 @@ class ApprovalRoute(models.Model):
         verbose_name_plural = _("approval routes")
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "document_type"], name="one_route_per_place_and_type"
+                fields=["organisation", "document_type"],
+                name="one_route_per_place_and_type",
+                violation_error_message=_(
+                    "This organisation already has a route for this document type."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["document_type"],
                 condition=Q(organisation__isnull=True),
                 name="one_tree_wide_route_per_type",
+                violation_error_message=_(
+                    "There is already a route for this document type everywhere."
+                ),
             ),
         ]
 

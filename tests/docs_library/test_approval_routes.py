@@ -299,3 +299,47 @@ def test_the_chair_step_is_taken_by_the_organisations_own_managers_only(
     approvers = workflow.approvers_for(chair_task, record)
     assert approvers == [people["chair"]]
     assert central_manager not in approvers
+
+
+def test_the_parallel_step_is_a_task_type_of_the_admin(client, admin_user, people):
+    """Those who configure workflows (here a superuser) find it under Workflows › Tasks."""
+    client.force_login(admin_user)
+    listing = client.get(reverse("wagtailadmin_workflows:select_task_type")).content.decode()
+    add = reverse("wagtailadmin_workflows:add_task", args=["docs_library", "parallelapprovaltask"])
+    assert add in listing
+    response = client.post(
+        add,
+        {
+            "name": "Заңгер мен хатшы",
+            "approvers": [people["legal"].pk, people["secretary"].pk],
+            "role": "",
+            "due_days": "5",
+        },
+    )
+    assert response.status_code == 302
+    task = ParallelApprovalTask.objects.get(name="Заңгер мен хатшы")
+    assert set(task.approvers.all()) == {people["legal"], people["secretary"]}
+    assert task.due_days == 5
+
+
+def test_a_second_route_for_the_same_place_and_type_is_refused_with_a_clear_error(
+    client, admin_user, tree, route
+):
+    client.force_login(admin_user)
+    add = reverse("wagtailsnippets_docs_library_approvalroute:add")
+    for organisation in (tree["region"].pk, ""):
+        if organisation == "":
+            ApprovalRoute.objects.create(
+                organisation=None, document_type="decision", workflow=route
+            )
+        data = {"organisation": organisation, "document_type": "decision", "workflow": route.pk}
+        response = client.post(add, data)
+        assert response.status_code == 200  # the form again, with the error
+        language = response["Content-Language"]
+        message = (
+            "This organisation already has a route for this document type."
+            if organisation
+            else "There is already a route for this document type everywhere."
+        )
+        assert words(language, message) in response.content.decode()
+    assert ApprovalRoute.objects.count() == 2

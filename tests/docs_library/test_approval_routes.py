@@ -343,3 +343,17 @@ def test_a_second_route_for_the_same_place_and_type_is_refused_with_a_clear_erro
         )
         assert words(language, message) in response.content.decode()
     assert ApprovalRoute.objects.count() == 2
+
+
+def test_a_step_past_its_due_date_is_marked_overdue(client, people, route, record):
+    submit(client, people["editor"], record)
+    edit = reverse("wagtailadmin_pages:edit", args=[record.pk])
+    client.force_login(people["legal"])
+    response = client.get(edit)
+    overdue = words(response["Content-Language"], "overdue")
+    assert f"<strong>{overdue}</strong>" not in response.content.decode()
+
+    started = timezone.now() - datetime.timedelta(days=4)  # due in 3 days: one day late
+    TaskState.objects.filter(pk=record.current_workflow_task_state.pk).update(started_at=started)
+    response = client.get(edit)
+    assert f"<strong>{overdue}</strong>" in response.content.decode()

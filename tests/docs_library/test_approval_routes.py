@@ -357,3 +357,20 @@ def test_a_step_past_its_due_date_is_marked_overdue(client, people, route, recor
     TaskState.objects.filter(pk=record.current_workflow_task_state.pk).update(started_at=started)
     response = client.get(edit)
     assert f"<strong>{overdue}</strong>" in response.content.decode()
+
+
+def test_without_the_font_the_sheet_says_so_in_the_readers_language(
+    client, people, route, record, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(approval_sheet, "FONT_CANDIDATES", (tmp_path / "DejaVuSans.ttf",))
+    submit(client, people["editor"], record)
+    client.force_login(people["legal"])
+    response = client.get(reverse("sandyq_approval_sheet", args=[record.pk]))
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
+    message = words(
+        response["Content-Language"],
+        "The approval sheet cannot be printed: the DejaVu Sans font is not installed on the "
+        "server (Debian package fonts-dejavu-core). Ask the administrator to install it.",
+    )
+    assert message in response.content.decode()

@@ -33,7 +33,7 @@ from home.models import InheritanceBlock, organisation_page_models
 from home.tokens import MEMBERS_TOKEN, PUBLIC_TOKEN, editor_token, manager_token, role_token
 
 from .lifecycle.states import TRANSITIONS
-from .lifecycle.workflow import reviewers_for, reviews_somewhere
+from .lifecycle.workflow import approvers_for, reviewers_for, reviews_somewhere
 from .models import (
     AccessLevel,
     DocumentAccess,
@@ -655,3 +655,26 @@ def may_review(user, page) -> bool:
     if not reviews_somewhere(user):
         return False  # reviews nowhere: no fallback can make them a reviewer here
     return any(reviewer.pk == user.pk for reviewer in reviewers_for(page).users)
+
+
+# --- approval routes -------------------------------------------------------------------------
+
+
+def may_approve(user, task, record) -> bool:
+    """May ``user`` approve or return ``record`` on a parallel approval step?
+
+    The step's approvers (``workflow.approvers_for``: named people, holders of its
+    role on the record's organisation), and only while they may see the record
+    in the admin: being named opens nothing a role does not.
+    """
+    if not _active(user) or not record.pk:
+        return False
+    if not any(approver.pk == user.pk for approver in approvers_for(task, record)):
+        return False
+    return can_view_in_admin(user, record)
+
+
+def may_see_approval_sheet(user, record) -> bool:
+    """The approval sheet: whoever may see the record (in the admin, where it is
+    linked, so a record still in its route too)."""
+    return _active(user) and can_view_in_admin(user, record)

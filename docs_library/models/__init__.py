@@ -4,6 +4,7 @@ Behaviour (services, tasks, mail, views) imports these; they import no
 behaviour. ``from docs_library.models import X`` names any of them.
 """
 
+from .approval import ApprovalDecision, ApprovalRoute, ParallelApprovalTask
 from .assignments import (
     OPEN_STATES,
     Assignment,
@@ -58,6 +59,8 @@ __all__ = [
     "AccessLevel",
     "Acknowledgement",
     "Addressing",
+    "ApprovalDecision",
+    "ApprovalRoute",
     "Assignment",
     "AssignmentReminder",
     "CircularAddressee",
@@ -86,6 +89,7 @@ __all__ = [
     "LibraryDocument",
     "MailPreference",
     "OrganisationReviewTask",
+    "ParallelApprovalTask",
     "RegistrationSequence",
     "ReminderKind",
     "RequestChangesForm",

@@ -530,6 +530,17 @@ class DocumentPage(AnalysedTextMixin, Page):
             return []
         return super().get_sitemap_urls(request)
 
+    def get_workflow(self):
+        """The approval route chosen for the record's organisation and type
+        (``ApprovalRoute``), else Wagtail's own assignment to the tree."""
+        if not getattr(settings, "WAGTAIL_WORKFLOW_ENABLED", True):
+            return None
+        return services.approval_route(self) or super().get_workflow()
+
+    @property
+    def has_workflow(self):
+        return self.get_workflow() is not None
+
     def permissions_for_user(self, user):
         """Wagtail's tester, allowing nothing on a record the user may not see."""
         return services.permission_tester(user, self)

@@ -28,11 +28,12 @@ from django.db.models import Exists, OuterRef, Q
 from wagtail.models import Page, WorkflowState
 from wagtail.permissions import policy_registry
 
-from home import roles
+from home import page_cache, roles
+from home.models import InheritanceBlock, organisation_page_models
 from home.tokens import MEMBERS_TOKEN, PUBLIC_TOKEN, editor_token, manager_token, role_token
 
 from .lifecycle.states import TRANSITIONS
-from .lifecycle.workflow import reviewers_for, reviews_somewhere
+from .lifecycle.workflow import approvers_for, reviewers_for, reviews_somewhere
 from .models import (
     AccessLevel,
     DocumentAccess,
@@ -126,13 +127,16 @@ def _refresh_batch(records) -> int:
                 stale |= Q(page_id=page_id, token__in=tokens - wanted[page_id])
         if stale:
             DocumentAccess.objects.filter(stale).delete()
-        DocumentAccess.objects.bulk_create(
+        added = DocumentAccess.objects.bulk_create(
             [
                 DocumentAccess(page_id=page_id, token=token)
                 for page_id, tokens in wanted.items()
                 for token in tokens - stored[page_id]
             ]
         )
+        if stale or added:
+            # Who may see these records changed: no cached page may still show them.
+            page_cache.purge()
     return len(records)
 
 
@@ -533,6 +537,64 @@ def journal_titles_visible(user, record_ids) -> set[int]:
     )
 
 
+# --- execution discipline ----------------------------------------------------------------
+
+
+def may_view_discipline(user, organisation) -> bool:
+    """May ``user`` open the execution discipline report and rating of
+    ``organisation``'s subtree? Reviewers and Managers there, granted on it or
+    above (``FOLLOW_DISCIPLINE``; a block of inheritance stops grants made
+    above it), and superusers. A sibling, or a page across a block, is not theirs."""
+    if not _active(user):
+        return False
+    return user.is_superuser or roles.has_site_permission(
+        user, organisation, roles.FOLLOW_DISCIPLINE
+    )
+
+
+def discipline_organisations(user):
+    """The organisations whose discipline report ``user`` opens from their own grants
+    (the central office for superusers), highest first: their ways into the report."""
+    pages = Page.objects.live().type(*organisation_page_models())
+    if not _active(user):
+        return pages.none()
+    if user.is_superuser:
+        return pages.filter(depth=2).order_by("path")
+    ids = {
+        grant.page_id
+        for grant in roles.principal(user).grants
+        if grant.role.allows(roles.FOLLOW_DISCIPLINE)
+    }
+    if roles.site_root_id() in ids:  # granted site-wide
+        return pages.filter(depth=2).order_by("path")
+    return pages.filter(pk__in=ids).order_by("path")
+
+
+def discipline_hidden_paths(user, organisation) -> list[str]:
+    """The paths of subtrees below ``organisation`` whose discipline ``user`` may
+    not see although they see ``organisation``'s: those behind a block of
+    inheritance where no grant of their own holds. A few queries, however many
+    organisations there are (one per blocked page, and blocks are few)."""
+    if user.is_superuser:
+        return []
+    blocked = (
+        Page.objects.filter(
+            pk__in=InheritanceBlock.objects.values("page_id"),
+            path__startswith=organisation.path,
+            depth__gt=organisation.depth,
+        )
+        .order_by("path")
+        .only("pk", "path", "depth")
+    )
+    hidden: list[str] = []
+    for page in blocked:
+        if any(page.path.startswith(path) for path in hidden):
+            continue
+        if not may_view_discipline(user, page):
+            hidden.append(page.path)
+    return hidden
+
+
 # --- reviewers found above a block ---------------------------------------------------------
 #
 # ``workflow.reviewers_for`` walks up across a block of inheritance when an
@@ -593,3 +655,26 @@ def may_review(user, page) -> bool:
     if not reviews_somewhere(user):
         return False  # reviews nowhere: no fallback can make them a reviewer here
     return any(reviewer.pk == user.pk for reviewer in reviewers_for(page).users)
+
+
+# --- approval routes -------------------------------------------------------------------------
+
+
+def may_approve(user, task, record) -> bool:
+    """May ``user`` approve or return ``record`` on a parallel approval step?
+
+    The step's approvers (``workflow.approvers_for``: named people, holders of its
+    role on the record's organisation), and only while they may see the record
+    in the admin: being named opens nothing a role does not.
+    """
+    if not _active(user) or not record.pk:
+        return False
+    if not any(approver.pk == user.pk for approver in approvers_for(task, record)):
+        return False
+    return can_view_in_admin(user, record)
+
+
+def may_see_approval_sheet(user, record) -> bool:
+    """The approval sheet: whoever may see the record (in the admin, where it is
+    linked, so a record still in its route too)."""
+    return _active(user) and can_view_in_admin(user, record)

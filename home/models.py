@@ -396,6 +396,18 @@ class OrganisationPage(AnalysedTextMixin, Page):
         )
         return context
 
+    def route(self, request, path_components):
+        """The page at the end of a deep address in one query (its slug is indexed,
+        its ``url_path`` names the way there) and one for its type, not two per
+        level; that page routes the rest (a withdrawn record's notice). An address
+        that names no page goes Wagtail's way, to its 404."""
+        if len(path_components) > 1:
+            url_path = self.url_path + "".join(f"{component}/" for component in path_components)
+            page = Page.objects.filter(slug=path_components[-1], url_path=url_path).first()
+            if page is not None:
+                return page.specific.route(request, [])
+        return super().route(request, path_components)
+
 
 class HomePage(OrganisationPage):
     """The central office, and the site's front page."""

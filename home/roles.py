@@ -52,6 +52,7 @@ SEE_RESTRICTED = "see_restricted"  # read restricted records of the organisation
 MANAGE_RECORDS = "manage_records"  # archive and restore records, follow their circulars
 VIEW_JOURNALS = "view_journals"  # read the organisation's registration journals
 REGISTER_DOCUMENTS = "register_documents"  # register documents in them by hand
+FOLLOW_DISCIPLINE = "follow_discipline"  # the execution discipline report and rating of the subtree
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ REVIEWER = Role(
     40,
     ("add_page", "change_page", "publish_page", "lock_page"),
     ("add_document", "change_document", "choose_document"),
-    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS, REGISTER_DOCUMENTS},
+    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS, REGISTER_DOCUMENTS, FOLLOW_DISCIPLINE},
 )
 MANAGER = Role(
     "manager",
@@ -118,7 +119,15 @@ MANAGER = Role(
     50,
     ("add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"),
     ("add_document", "change_document", "delete_document", "choose_document"),
-    _CONTRIBUTOR | {REVIEW, MANAGE_RECORDS, REGISTER_DOCUMENTS, MANAGE_SHARING, SEE_RESTRICTED},
+    _CONTRIBUTOR
+    | {
+        REVIEW,
+        MANAGE_RECORDS,
+        REGISTER_DOCUMENTS,
+        MANAGE_SHARING,
+        SEE_RESTRICTED,
+        FOLLOW_DISCIPLINE,
+    },
 )
 
 ROLES: tuple[Role, ...] = (READER, CONTRIBUTOR, EDITOR, REVIEWER, MANAGER)

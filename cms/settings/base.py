@@ -267,17 +267,13 @@ AXES_LOCKOUT_CALLABLE = "home.auth.lockout_response"
 # many append to X-Forwarded-For, and the visitor's own is read from it.
 SANDYQ_TRUSTED_PROXIES = int(os.environ.get("SANDYQ_TRUSTED_PROXIES", 0))
 AXES_CLIENT_IP_CALLABLE = "home.auth.client_address"
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "sandyq",
-        }
-    }
-    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+# In Redis (the shared cache, CACHES below) where REDIS_URL names one.
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if REDIS_URL
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
 
 # Two-factor sign-in (django-otp: TOTP apps and single-use recovery codes). With
 # SANDYQ_2FA_REQUIRED on, superusers and Managers anywhere in the tree
@@ -362,3 +358,43 @@ LOGGING = {
         "sandyq": {"handlers": ["console"], "level": os.environ.get("SANDYQ_LOG_LEVEL", "INFO")},
     },
 }
+
+# The shared cache, and the anonymous page cache on it (home/page_cache.py,
+# docs/performance.md). Redis where REDIS_URL names one; otherwise files under
+# var/cache, which every gunicorn worker on the machine shares, so a purge in one
+# is seen by all (a per-process memory cache would keep serving what another
+# worker purged).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sandyq"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("SANDYQ_CACHE_DIR", str(VAR_DIR / "cache")),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+# How long an anonymous page or a shared fragment is kept; purges end it sooner. 0: off.
+SANDYQ_PAGE_CACHE_SECONDS = int(os.environ.get("SANDYQ_PAGE_CACHE_SECONDS", 3600))
+# Right after whitenoise: a hit needs no session, no user and no database.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "home.page_cache.AnonymousPageCacheMiddleware",
+)
+# A caching proxy or CDN in front that accepts PURGE requests (Varnish, nginx):
+# Wagtail's frontend cache tells it what changed.
+FRONTEND_CACHE_URL = os.environ.get("FRONTEND_CACHE_URL", "")
+if FRONTEND_CACHE_URL:
+    INSTALLED_APPS.append("wagtail.contrib.frontend_cache")
+    WAGTAILFRONTENDCACHE = {
+        "default": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FRONTEND_CACHE_URL,
+        }
+    }

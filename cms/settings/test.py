@@ -15,6 +15,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Off so that the suite's force_login reaches the admin; tests of it turn it on.
 SANDYQ_2FA_REQUIRED = False
+# Off unless a test turns it on (tests/home/test_page_cache.py): other tests change
+# rows behind the signals and read the page again.
+SANDYQ_PAGE_CACHE_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -30,6 +30,7 @@ class ReviewHistoryPanel(Panel):
             context = super().get_context_data(parent_context)
             context["state"] = lifecycle_state(self.instance)
             context["entries"] = review_history(self.instance)
+            context["record"] = self.instance
             return context
 
 

@@ -27,7 +27,7 @@ from home.models import organisation_page_models
 
 from .. import access
 from ..models import OPEN_STATES, AccessLevel, Assignment, Execution, ExecutionState
-from . import journals
+from . import assignment_mail, journals
 
 
 def executor_choices(record):
@@ -75,7 +75,11 @@ def issue(
         )
     if not executors:
         raise ValidationError(_("Choose at least one executor organisation."))
-    allowed = set(executor_choices(record).filter(pk__in=[page.pk for page in executors]))
+    allowed = set(
+        executor_choices(record)
+        .filter(pk__in=[page.pk for page in executors])
+        .values_list("pk", flat=True)
+    )
     if len(allowed) != len(executors):
         raise ValidationError(
             _("An executor must be an organisation below the record's organisation.")
@@ -94,7 +98,7 @@ def issue(
                 issued_by=user,
                 submission=submission,
             )
-            Execution.objects.bulk_create(
+            executions = Execution.objects.bulk_create(
                 [Execution(assignment=assignment, organisation_id=page.pk) for page in executors]
             )
             journals.register_assignment(assignment)
@@ -114,6 +118,7 @@ def issue(
         if submission is None or earlier is None:
             raise
         return earlier, False
+    assignment_mail.tell("issued", executions, user)
     return assignment, True
 
 
@@ -176,6 +181,7 @@ def report(execution, user, text: str) -> None:
             {"report": text[:4000]},
         )
         journals.register_report(execution, user)
+    assignment_mail.tell("reported", [execution], user)
 
 
 def accept(execution, user, comment: str = "") -> None:
@@ -193,6 +199,7 @@ def accept(execution, user, comment: str = "") -> None:
         },
         {"comment": comment},
     )
+    assignment_mail.tell("accepted", [execution], user)
 
 
 def return_for_rework(execution, user, comment: str) -> None:
@@ -212,6 +219,7 @@ def return_for_rework(execution, user, comment: str) -> None:
         },
         {"comment": comment},
     )
+    assignment_mail.tell("returned", [execution], user)
 
 
 # --- lists ---------------------------------------------------------------------------------

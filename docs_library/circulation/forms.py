@@ -13,7 +13,7 @@ from ..models import JournalKind, MailPreference
 class MailPreferenceForm(forms.ModelForm):
     class Meta:
         model = MailPreference
-        fields = ["non_essential"]
+        fields = ["non_essential", "daily_digest"]
 
 
 DATE_INPUT = {"type": "date"}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assignment_views, journal_views, views
+from . import assignment_views, discipline_views, journal_views, views
 
 app_name = "circulars"
 
@@ -28,6 +28,12 @@ urlpatterns = [
     ),
     path(
         "journals/<int:organisation_id>/register/", journal_views.register, name="journal_register"
+    ),
+    path("discipline/<int:organisation_id>/", discipline_views.report, name="discipline"),
+    path(
+        "discipline/<int:organisation_id>/discipline.csv",
+        discipline_views.report_csv,
+        name="discipline_csv",
     ),
     path("assign/<int:record_id>/", assignment_views.issue, name="assign"),
     path("assignments/<int:assignment_id>/", assignment_views.assignment, name="assignment"),

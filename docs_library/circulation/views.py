@@ -87,6 +87,7 @@ def index(request):
             ],
             "sent": circulars.circulars_managed_by(request.user)[:50],
             "assignments_issued": _issued(request.user),
+            "discipline": list(access.discipline_organisations(request.user).specific()[:50]),
         },
     )
 

@@ -30,6 +30,7 @@ from wagtail.log_actions import log
 from wagtail.search import index
 from wagtail.signals import page_published
 
+from home import page_cache
 from home.models import breadcrumb
 
 from ..access import could_view_before_withdrawal
@@ -63,6 +64,7 @@ def archive(record, user=None, *, rule=None, when=None) -> bool:
     if changed:
         record.archived_at, record.archived_by = when, by
         _reindex(record.pk)
+        page_cache.purge(record)  # a queryset update: no signal says it
     return bool(changed)
 
 
@@ -78,6 +80,7 @@ def restore(record, user=None) -> bool:
     if changed:
         record.archived_at = record.archived_by = None
         _reindex(record.pk)
+        page_cache.purge(record)
     return bool(changed)
 
 

@@ -26,13 +26,14 @@ The states of a record and the steps between them are declared in
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from wagtail.models import Page
 
 from home import roles
 from home.models import nearest_organisation, organisation_page_models
 
-from ..models import DocumentPage, OrganisationReviewTask
+from ..models import ApprovalDecision, ApprovalRoute, DocumentPage, OrganisationReviewTask
 from .states import (  # noqa: F401 - the states, read here by the workflow's callers
     ARCHIVED,
     DRAFT,
@@ -124,3 +125,62 @@ def ensure_default_workflow():
     if root is not None:
         WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
     return workflow
+
+
+# --- approval routes (``models.approval``) -------------------------------------------------
+
+
+def approvers_for(task, record) -> list:
+    """The approvers of a parallel step on ``record``: the people the step names and
+    the holders of its role granted on the record's own organisation (directly or
+    through a group; not inherited from above: the organisation's own chair, not
+    the central office's). Active users only. Nobody at all: superusers stand in,
+    as for review (``reviewers_for``)."""
+    User = get_user_model()
+    ids = set(task.approvers.filter(is_active=True).values_list("pk", flat=True))
+    organisation = owning_organisation(record)
+    if task.role and organisation is not None:
+        grants = [g for g in roles.grants_on(organisation) if g.role.code == task.role]
+        user_ids = {g.user_id for g in grants if g.user_id}
+        group_ids = {g.group_id for g in grants if g.group_id}
+        ids |= set(
+            User.objects.filter(Q(pk__in=user_ids) | Q(groups__in=group_ids), is_active=True)
+            .distinct()
+            .values_list("pk", flat=True)
+        )
+    if not ids:
+        return list(User.objects.filter(is_superuser=True, is_active=True).order_by("pk"))
+    return list(User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "username"))
+
+
+def approvers_done(task, record, task_state) -> bool:
+    """Has every approver of the step approved (in this run of it)?"""
+    approved = set(
+        ApprovalDecision.objects.filter(
+            task_state_id=task_state.pk, decision=ApprovalDecision.APPROVED
+        ).values_list("user_id", flat=True)
+    )
+    return all(user.pk in approved for user in approvers_for(task, record))
+
+
+def route_for(record):
+    """The active workflow an ``ApprovalRoute`` chooses for ``record``, or ``None``
+    (then Wagtail's ``WorkflowPage`` assignment stands): the nearest organisation
+    first, a route for the record's own type before one for every type."""
+    organisation = owning_organisation(record)
+    depths = {}
+    if organisation is not None:
+        depths = dict(
+            Page.objects.ancestor_of(organisation, inclusive=True).values_list("pk", "depth")
+        )
+    routes = ApprovalRoute.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation_id__in=depths),
+        document_type__in=[record.document_type, ""],
+        workflow__active=True,
+    ).select_related("workflow")
+    best = max(
+        routes,
+        key=lambda route: (depths.get(route.organisation_id, 0), bool(route.document_type)),
+        default=None,
+    )
+    return best.workflow if best else None

@@ -4,7 +4,16 @@ Behaviour (services, tasks, mail, views) imports these; they import no
 behaviour. ``from docs_library.models import X`` names any of them.
 """
 
-from .assignments import OPEN_STATES, Assignment, Execution, ExecutionState
+from .approval import ApprovalDecision, ApprovalRoute, ParallelApprovalTask
+from .assignments import (
+    OPEN_STATES,
+    Assignment,
+    AssignmentReminder,
+    DigestEntry,
+    Execution,
+    ExecutionState,
+    ReminderKind,
+)
 from .circulation import (
     Acknowledgement,
     CircularAddressee,
@@ -50,10 +59,14 @@ __all__ = [
     "AccessLevel",
     "Acknowledgement",
     "Addressing",
+    "ApprovalDecision",
+    "ApprovalRoute",
     "Assignment",
+    "AssignmentReminder",
     "CircularAddressee",
     "CountedFrom",
     "Distribution",
+    "DigestEntry",
     "DocumentAccess",
     "DocumentAttachment",
     "DocumentLanguage",
@@ -76,7 +89,9 @@ __all__ = [
     "LibraryDocument",
     "MailPreference",
     "OrganisationReviewTask",
+    "ParallelApprovalTask",
     "RegistrationSequence",
+    "ReminderKind",
     "RequestChangesForm",
     "RetentionRule",
     "Status",

@@ -105,3 +105,43 @@ class Execution(models.Model):
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.state in OPEN_STATES and self.assignment.deadline < today
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due in 3 days")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class AssignmentReminder(models.Model):
+    """A reminder sent about one execution: at most one of each kind, by a constraint,
+    so the daily run never mails the same reminder twice."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+    # The run that wrote the row: a run mails only the rows it wrote itself.
+    run = models.UUIDField(editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["execution", "kind"], name="one_reminder_of_a_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.execution_id}: {self.kind}"
+
+
+class DigestEntry(models.Model):
+    """A mail about an assignment kept for a person's daily digest instead of being sent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32)
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "user"], name="digest_to_send")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.kind} {self.execution_id}"

@@ -157,6 +157,14 @@ class MailPreference(models.Model):
             "for no acknowledgement. Circulars to acknowledge and reminders always come."
         ),
     )
+    daily_digest = models.BooleanField(
+        _("Gather mail about assignments into one daily digest"),
+        default=False,
+        help_text=_(
+            "Assignments issued, reports, decisions on them and reminders of deadlines "
+            "come once a day in one mail instead of one mail each."
+        ),
+    )
 
     class Meta:
         verbose_name = _("mail preference")

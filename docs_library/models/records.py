@@ -530,6 +530,17 @@ class DocumentPage(AnalysedTextMixin, Page):
             return []
         return super().get_sitemap_urls(request)
 
+    def get_workflow(self):
+        """The approval route chosen for the record's organisation and type
+        (``ApprovalRoute``), else Wagtail's own assignment to the tree."""
+        if not getattr(settings, "WAGTAIL_WORKFLOW_ENABLED", True):
+            return None
+        return services.approval_route(self) or super().get_workflow()
+
+    @property
+    def has_workflow(self):
+        return self.get_workflow() is not None
+
     def permissions_for_user(self, user):
         """Wagtail's tester, allowing nothing on a record the user may not see."""
         return services.permission_tester(user, self)
@@ -565,6 +576,11 @@ class DocumentPage(AnalysedTextMixin, Page):
     def get_context(self, request, *args, **kwargs):
         viewable = services.viewable
         context = super().get_context(request, *args, **kwargs)
+        trail = breadcrumb(self)
+        for ancestor in trail:
+            if ancestor.pk == self.organisation_id:
+                # Already read, as its own type: the link, name and feeds need no query.
+                self.organisation = ancestor
         files = []
         if self.main_file:
             files.append((self.main_file, _("Main file")))
@@ -594,7 +610,7 @@ class DocumentPage(AnalysedTextMixin, Page):
                 request.user,
                 DocumentPage.objects.filter(pk__in=[r.pk for r in self.related_documents.all()]),
             ),
-            breadcrumb=breadcrumb(self),
+            breadcrumb=trail,
         )
         if self.distributions.exists():
             context.update(services.acknowledgement_context(request, self))

@@ -21,6 +21,9 @@ class Services:
     # docs_library.lifecycle.workflow
     may_review = None  # (user, page) -> bool
     reviews_somewhere = None  # (user) -> bool
+    approval_route = None  # (record) -> the Workflow an ApprovalRoute chooses, or None
+    approvers_done = None  # (task, record, task_state) -> has every approver approved?
+    may_approve = None  # (user, task, record) -> bool (docs_library.access)
     # docs_library.admin.permissions
     permission_tester = None  # (user, page) -> Wagtail's page permission tester
     # docs_library.files.serving

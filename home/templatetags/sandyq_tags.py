@@ -1,13 +1,16 @@
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.encoding import uri_to_iri
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from wagtail.models import Site
 
+from home import page_cache
 from home.models import (
     AnnouncementIndexPage,
     AnnouncementPage,
@@ -18,52 +21,86 @@ from home.models import (
 register = template.Library()
 
 
-@register.inclusion_tag("includes/language_switcher.html", takes_context=True)
+def _shared(context, name, parts, render):
+    """A fragment that is the same for everyone on this host in this language (and
+    these ``parts``), from the page cache's fragments (``home.page_cache``)."""
+    request = context.get("request")
+    if request is None:
+        return render()
+    key = (request.get_host(), translation.get_language(), *parts)
+    return mark_safe(page_cache.fragment(request, name, key, render))  # noqa: S308 - our HTML
+
+
+@register.simple_tag(takes_context=True)
 def language_switcher(context):
     """Links to the same page in every interface language."""
     request = context.get("request")
     path = request.get_full_path() if request else "/"
-    current = translation.get_language()
-    languages = []
-    for code, _name in settings.LANGUAGES:
-        info = translation.get_language_info(code)
-        languages.append(
-            {
-                "code": code,
-                "name_local": info["name_local"],
-                "url": translate_url(path, code),
-                "current": code == current,
-            }
-        )
-    return {"languages": languages}
+
+    def render():
+        current = translation.get_language()
+        languages = []
+        for code, _name in settings.LANGUAGES:
+            info = translation.get_language_info(code)
+            languages.append(
+                {
+                    "code": code,
+                    "name_local": info["name_local"],
+                    "url": translate_url(path, code),
+                    "current": code == current,
+                }
+            )
+        return render_to_string("includes/language_switcher.html", {"languages": languages})
+
+    if request is None or not page_cache.shareable_query(request):
+        return mark_safe(render())  # noqa: S308 - our template's HTML
+    return _shared(context, "language_switcher", (path,), render)
 
 
-@register.inclusion_tag("includes/regions_menu.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def regions_menu(context):
-    regions = RegionalBranchPage.objects.live().order_by("sort_key")
-    return {"regions": regions, "request": context.get("request")}
+    request = context.get("request")
+
+    def render():
+        regions = RegionalBranchPage.objects.live().order_by("sort_key")
+        return render_to_string(
+            "includes/regions_menu.html", {"regions": regions, "request": request}
+        )
+
+    return _shared(context, "regions_menu", (), render)
+
+
+def _site_root(request):
+    site = Site.find_for_request(request) if request else None
+    return site.root_page if site else None
 
 
 @register.simple_tag(takes_context=True)
 def home_url(context):
     request = context.get("request")
-    site = Site.find_for_request(request) if request else None
-    root = site.root_page if site else None
-    return root.get_url(request) if root else "/"
+
+    def render():
+        root = _site_root(request)
+        return root.get_url(request) if root else "/"
+
+    return _shared(context, "home_url", (), render)
 
 
 @register.simple_tag(takes_context=True)
-def central_sections(context):
-    """The central office's libraries and announcement lists, for the main menu."""
+def central_menu(context):
+    """The central office's first document library and announcement list, as items
+    of the main menu."""
     request = context.get("request")
-    if request is None:
-        return {}
-    if not hasattr(request, "_sandyq_central_sections"):
-        site = Site.find_for_request(request)
-        root = site.root_page.specific_deferred if site else None
+
+    def render():
+        root = _site_root(request)
+        root = root.specific_deferred if root else None
         sections = root.sections() if isinstance(root, OrganisationPage) else {}
-        request._sandyq_central_sections = sections
-    return request._sandyq_central_sections
+        return render_to_string(
+            "includes/central_menu.html", {"central": sections, "request": request}
+        )
+
+    return _shared(context, "central_menu", (), render)
 
 
 FEED_TYPES = (("", "application/atom+xml"), ("_rss", "application/rss+xml"))

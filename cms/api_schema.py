@@ -46,9 +46,10 @@ def _any_of(names) -> str:
     return "(?:" + "|".join(re.escape(name) for name in sorted(set(names))) + ")"
 
 
-def _one_or_more(names) -> str:
-    """A pattern for a comma-separated list of ``names``."""
-    return f"^{_any_of(names)}(?:,{_any_of(names)})*$"
+def _one_or_more(names, empty=False) -> str:
+    """A pattern for a comma-separated list of ``names`` (or nothing, when ``empty``)."""
+    listed = f"{_any_of(names)}(?:,{_any_of(names)})*"
+    return f"^(?:{listed})?$" if empty else f"^{listed}$"
 
 
 def _order_parameter(fields) -> dict:
@@ -59,7 +60,8 @@ def _order_parameter(fields) -> dict:
         "order",
         "Order by one or more of these fields (`-` for descending), or `random` (not with "
         "an offset). With one `type`, its own fields too. Not with `search`.",
-        {"type": "string", "pattern": f"^(?:random|{field}(?:,{field})*)$"},
+        # Empty: the default order.
+        {"type": "string", "pattern": f"^(?:random|{field}(?:,{field})*)?$"},
     )
 
 
@@ -223,7 +225,7 @@ def schema(pages, documents) -> dict:
             "Only pages of these types (comma-separated): "
             + "; ".join(f"`{name}` ({what})" for name, what in page_types.items())
             + ". With one type, its fields may be asked for and filtered on. Not with `search`.",
-            {"type": "string", "pattern": _one_or_more(page_types)},
+            {"type": "string", "pattern": _one_or_more(page_types, empty=True)},  # empty: all
         ),
         _parameter(
             "search",
@@ -296,10 +298,10 @@ def schema(pages, documents) -> dict:
                 "Page": {
                     "type": "object",
                     "description": (
-                        "Every page has `id`, `meta` and `title`; the other properties "
-                        "belong to the page type named in `meta.type`."
+                        "Every page has `id`, `meta` and `title` unless `fields` removes "
+                        "them (`*,-id`); the other properties belong to the page type "
+                        "named in `meta.type`."
                     ),
-                    "required": ["id", "meta"],
                     "properties": {
                         "id": {"type": "integer"},
                         "meta": {"$ref": "#/components/schemas/Meta"},
@@ -333,7 +335,7 @@ def schema(pages, documents) -> dict:
                 },
                 "Document": {
                     "type": "object",
-                    "required": ["id", "meta"],
+                    "description": "`id` and `meta` unless `fields` removes them.",
                     "properties": {
                         "id": {"type": "integer"},
                         "meta": {"$ref": "#/components/schemas/Meta"},

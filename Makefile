@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
+NODE_STAMP := node_modules/.installed-package-lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -14,7 +15,12 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the accessibility tests, exactly as package-lock.json pins it.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -42,4 +48,4 @@ format: install
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf var/ .pytest_cache/ .ruff_cache/
+	rm -rf var/ .pytest_cache/ .ruff_cache/ node_modules/

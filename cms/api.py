@@ -26,9 +26,10 @@ from rest_framework.response import Response
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
-from django.urls import include, path
+from django.http import Http404, JsonResponse
+from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from wagtail.api import APIField
 from wagtail.api.v2.filters import (
@@ -61,6 +62,9 @@ from docs_library.models import (
 from home.models import AnnouncementPage, organisation_page_models
 from search import service
 from search.engines.base import SearchFilters, SearchUnavailable
+
+from . import api_schema
+from .api_messages import translated
 
 #: Sandyq's own filters; Wagtail's field filter leaves these names alone
 #: (``organisation`` is also a record's own column, with a narrower meaning).
@@ -374,6 +378,8 @@ class SandyqFieldsMixin:
             )
         if isinstance(exc, Http404):  # Django's message would name the model, in English
             return Response({"message": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+        if isinstance(exc, BadRequestError):  # Wagtail's own are English strings
+            return Response({"message": translated(str(exc))}, status=status.HTTP_400_BAD_REQUEST)
         return super().handle_exception(exc)
 
 
@@ -554,11 +560,24 @@ api_router.register_endpoint("pages", SandyqPagesAPIViewSet)
 api_router.register_endpoint("documents", SandyqDocumentsAPIViewSet)
 
 
+def openapi_schema() -> dict:
+    return api_schema.schema(SandyqPagesAPIViewSet, SandyqDocumentsAPIViewSet)
+
+
+def not_found_view(request):
+    return JsonResponse({"message": _("Not found.")}, status=404)
+
+
+@require_GET
+def openapi_view(request):
+    return JsonResponse(openapi_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
 def urlpatterns():
     """``/api/v2/openapi.json`` and the endpoints, for ``include()`` in ``cms.urls``."""
-    from .api_schema import openapi_view
-
     return [
         path("openapi.json", openapi_view, name="sandyq_api_openapi"),
         path("", include((api_router.get_urlpatterns(), "sandyq_api"), namespace="sandyq_api")),
+        # Any other address under /api/v2/ (``pages/abc/``): the API's JSON 404, not a page.
+        re_path(r"^", not_found_view),
     ]

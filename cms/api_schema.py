@@ -2,14 +2,19 @@
 
 Written by hand: no maintained generator reads Wagtail's API v2 viewsets, whose
 fields depend on ``?type=`` and ``?fields=``. The choices (document types,
-languages, access levels) and the limits are read from the code they describe,
-and ``tests/test_api.py`` checks that every parameter and path listed here is
-the one the API answers to.
+languages, access levels), the fields each endpoint offers and orders by, and the
+limits are read from the code they describe (``cms.api.openapi_schema`` passes the
+viewsets in). ``tests/test_api.py`` checks that every parameter and path listed here
+is the one the API answers to; ``tests/test_api_schemathesis.py`` runs schemathesis
+against it. Rules that tie one parameter to another are said in words.
 """
 
+import re
+
 from django.conf import settings
-from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+
+from wagtail.documents import get_document_model
+from wagtail.models import Page
 
 from docs_library.models import AccessLevel, DocumentLanguage, DocumentType
 from search import service
@@ -29,7 +34,53 @@ def _parameter(name, description, schema, where="query", required=False):
     }
 
 
-def _common_parameters() -> list[dict]:
+#: The largest id and offset the API takes (a database integer); past it, a 400.
+LARGEST = 2**31 - 1
+
+
+def _id_schema() -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": LARGEST}
+
+
+def _any_of(names) -> str:
+    return "(?:" + "|".join(re.escape(name) for name in sorted(set(names))) + ")"
+
+
+def _one_or_more(names, empty=False) -> str:
+    """A pattern for a comma-separated list of ``names`` (or nothing, when ``empty``)."""
+    listed = f"{_any_of(names)}(?:,{_any_of(names)})*"
+    return f"^(?:{listed})?$" if empty else f"^{listed}$"
+
+
+def _order_parameter(fields) -> dict:
+    """``order``: fields Wagtail lets the endpoint order by, each perhaps descending, or
+    ``random`` alone (not with an offset)."""
+    field = f"-?{_any_of(fields)}"
+    return _parameter(
+        "order",
+        "Order by one or more of these fields (`-` for descending), or `random` (not with "
+        "an offset). With one `type`, its own fields too. Not with `search`.",
+        # Empty: the default order.
+        {"type": "string", "pattern": f"^(?:random|{field}(?:,{field})*)?$"},
+    )
+
+
+def _fields_parameter(fields) -> dict:
+    """``fields``: the endpoint's own fields added (or removed, ``-``), after all (``*``)
+    or none (``_``)."""
+    name = _any_of(fields)
+    after_all, after_none, mixed = f"[*](?:,-{name})*", f"_(?:,{name})*", f"-?{name}(?:,-?{name})*"
+    return _parameter(
+        "fields",
+        "Fields to add to the default ones (`title,date`), remove (`-title`), or start "
+        "from all (`*`, then only removals) or none (`_`, then only additions). With one "
+        "`type`, its own fields too.",
+        # Empty: the defaults.
+        {"type": "string", "pattern": f"^(?:{after_all}|{after_none}|{mixed})?$"},
+    )
+
+
+def _common_parameters(order_fields, fields) -> list[dict]:
     return [
         _parameter(
             "limit",
@@ -40,24 +91,15 @@ def _common_parameters() -> list[dict]:
             "offset",
             "How many items to skip. With `search`, a multiple of `limit` below "
             f"{service.MAX_RESULTS_WINDOW}.",
-            {"type": "integer", "minimum": 0, "default": 0},
+            {"type": "integer", "minimum": 0, "maximum": LARGEST, "default": 0},
         ),
-        _parameter(
-            "fields",
-            "Fields to add to the default ones (`title,date`), remove (`-title`), "
-            "or start from all (`*`) or none (`_`).",
-            {"type": "string"},
-        ),
-        _parameter(
-            "order",
-            "Order by a field (`-` for descending) or `random`. Not with `search`.",
-            {"type": "string"},
-        ),
+        _fields_parameter(fields),
+        _order_parameter(order_fields),
         _parameter(
             "organisation",
             "Only items of this organisation and every organisation below it "
             "(the id of a published organisation page).",
-            {"type": "integer", "minimum": 1},
+            _id_schema(),
         ),
         _parameter(
             "document_type",
@@ -75,6 +117,10 @@ def _common_parameters() -> list[dict]:
             {"type": "string", "enum": list(DocumentLanguage.values)},
         ),
     ]
+
+
+#: ``root`` or a page id below ``LARGEST`` (nine digits at most).
+PAGE_OR_ROOT = "^(?:root|[1-9][0-9]{0,8})$"
 
 
 def _error(description: str) -> dict:
@@ -122,7 +168,7 @@ def _detail(item_ref: str, description: str) -> dict:
     }
 
 
-ID_PARAMETER = _parameter("id", "The item's id.", {"type": "integer", "minimum": 1}, "path", True)
+ID_PARAMETER = _parameter("id", "The item's id.", _id_schema(), "path", True)
 
 ORGANISATION = {
     "type": ["object", "null"],
@@ -150,7 +196,19 @@ FILE = {
 }
 
 
-def schema() -> dict:
+def schema(pages, documents) -> dict:
+    """The description of the API whose endpoints are the viewsets ``pages`` and
+    ``documents``: the fields they offer and order by are read from them."""
+    document_model = get_document_model()
+    page_order = pages.get_available_fields(Page, db_fields_only=True)
+    document_order = documents.get_available_fields(document_model, db_fields_only=True)
+    page_fields = pages.get_available_fields(Page)
+    document_fields = documents.get_available_fields(document_model)
+    # Lists offer every field but those shown only on one item (a page's parent).
+    page_list_fields = [name for name in page_fields if name not in pages.detail_only_fields]
+    document_list_fields = [
+        name for name in document_fields if name not in documents.detail_only_fields
+    ]
     page_types = {
         "docs_library.DocumentPage": "a record",
         "docs_library.DocumentLibraryPage": "a document library",
@@ -161,13 +219,13 @@ def schema() -> dict:
         "home.PrimaryOrganisationPage": "a primary organisation",
     }
     pages_parameters = [
-        *_common_parameters(),
+        *_common_parameters(page_order, page_list_fields),
         _parameter(
             "type",
             "Only pages of these types (comma-separated): "
             + "; ".join(f"`{name}` ({what})" for name, what in page_types.items())
             + ". With one type, its fields may be asked for and filtered on. Not with `search`.",
-            {"type": "string"},
+            {"type": "string", "pattern": _one_or_more(page_types, empty=True)},  # empty: all
         ),
         _parameter(
             "search",
@@ -178,11 +236,19 @@ def schema() -> dict:
             "`year` and `language` only. Answers 503 when the search service is unavailable.",
             {"type": "string"},
         ),
-        _parameter("child_of", "Only children of this page (or `root`).", {"type": "string"}),
-        _parameter("descendant_of", "Only pages below this one (or `root`).", {"type": "string"}),
-        _parameter("ancestor_of", "Only pages above this one.", {"type": "integer"}),
+        _parameter(
+            "child_of",
+            "Only children of this page (or `root`). Not with `descendant_of`.",
+            {"type": "string", "pattern": PAGE_OR_ROOT},
+        ),
+        _parameter(
+            "descendant_of",
+            "Only pages below this one (or `root`). Not with `child_of`.",
+            {"type": "string", "pattern": PAGE_OR_ROOT},
+        ),
+        _parameter("ancestor_of", "Only pages above this one.", _id_schema()),
     ]
-    documents_parameters = _common_parameters()
+    documents_parameters = _common_parameters(document_order, document_list_fields)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -232,10 +298,10 @@ def schema() -> dict:
                 "Page": {
                     "type": "object",
                     "description": (
-                        "Every page has `id`, `meta` and `title`; the other properties "
-                        "belong to the page type named in `meta.type`."
+                        "Every page has `id`, `meta` and `title` unless `fields` removes "
+                        "them (`*,-id`); the other properties belong to the page type "
+                        "named in `meta.type`."
                     ),
-                    "required": ["id", "meta"],
                     "properties": {
                         "id": {"type": "integer"},
                         "meta": {"$ref": "#/components/schemas/Meta"},
@@ -269,7 +335,7 @@ def schema() -> dict:
                 },
                 "Document": {
                     "type": "object",
-                    "required": ["id", "meta"],
+                    "description": "`id` and `meta` unless `fields` removes them.",
                     "properties": {
                         "id": {"type": "integer"},
                         "meta": {"$ref": "#/components/schemas/Meta"},
@@ -299,7 +365,7 @@ def schema() -> dict:
                 "get": {
                     "summary": "One page, with all its fields",
                     "operationId": "getPage",
-                    "parameters": [ID_PARAMETER, pages_parameters[2]],
+                    "parameters": [ID_PARAMETER, _fields_parameter(page_fields)],
                     "responses": {
                         "200": _detail("#/components/schemas/Page", "The page."),
                         "400": _error("A parameter is unknown or its value malformed."),
@@ -313,7 +379,7 @@ def schema() -> dict:
                     "summary": "Redirect to the page with this id or site path",
                     "operationId": "findPage",
                     "parameters": [
-                        _parameter("id", "The page's id.", {"type": "integer", "minimum": 1}),
+                        _parameter("id", "The page's id.", _id_schema()),
                         _parameter(
                             "html_path",
                             "The page's path on the site (`/қарағанды/`).",
@@ -344,7 +410,7 @@ def schema() -> dict:
                 "get": {
                     "summary": "One file",
                     "operationId": "getDocument",
-                    "parameters": [ID_PARAMETER, documents_parameters[2]],
+                    "parameters": [ID_PARAMETER, _fields_parameter(document_fields)],
                     "responses": {
                         "200": _detail("#/components/schemas/Document", "The file."),
                         "400": _error("A parameter is unknown or its value malformed."),
@@ -357,9 +423,7 @@ def schema() -> dict:
                 "get": {
                     "summary": "Redirect to the file with this id",
                     "operationId": "findDocument",
-                    "parameters": [
-                        _parameter("id", "The file's id.", {"type": "integer", "minimum": 1})
-                    ],
+                    "parameters": [_parameter("id", "The file's id.", _id_schema())],
                     "responses": {
                         "302": {"description": "To the file's detail URL."},
                         "400": _error("The id is malformed."),
@@ -370,8 +434,3 @@ def schema() -> dict:
             },
         },
     }
-
-
-@require_GET
-def openapi_view(request):
-    return JsonResponse(schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})

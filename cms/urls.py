@@ -21,7 +21,7 @@ from home.views import FaviconView, robots_txt
 RSS_FEEDS = {LatestDocumentsFeed: LatestDocumentsRssFeed, AnnouncementsFeed: AnnouncementsRssFeed}
 
 
-def feed_paths(route, atom_feed, name):
+def feed_paths(route, atom_feed, name, **kwargs):
     """A feed in Atom at ``route`` (named ``name``) and in RSS 2.0 at ``route`` + rss/
     (named ``name`` + _rss). Each request gets its own feed object: the feeds keep
     the request on it, and one shared object would mix up concurrent requests."""
@@ -30,8 +30,8 @@ def feed_paths(route, atom_feed, name):
         return lambda request, *args, **kwargs: feed_class()(request, *args, **kwargs)
 
     return [
-        path(route, view(atom_feed), name=name),
-        path(f"{route}rss/", view(RSS_FEEDS[atom_feed]), name=f"{name}_rss"),
+        path(route, view(atom_feed), kwargs, name=name),
+        path(f"{route}rss/", view(RSS_FEEDS[atom_feed]), kwargs, name=f"{name}_rss"),
     ]
 
 
@@ -118,6 +118,12 @@ urlpatterns += i18n_patterns(
         "organisation_documents_feed",
     ),
     *feed_paths(
+        "feeds/documents/organisation/<int:organisation_id>/own/",
+        LatestDocumentsFeed,
+        "organisation_own_documents_feed",
+        own=True,
+    ),
+    *feed_paths(
         "feeds/documents/type/<str:document_type>/", LatestDocumentsFeed, "document_type_feed"
     ),
     *feed_paths(
@@ -130,6 +136,12 @@ urlpatterns += i18n_patterns(
         "feeds/announcements/<int:organisation_id>/",
         AnnouncementsFeed,
         "organisation_announcements_feed",
+    ),
+    *feed_paths(
+        "feeds/announcements/<int:organisation_id>/own/",
+        AnnouncementsFeed,
+        "organisation_own_announcements_feed",
+        own=True,
     ),
     path("", include("search.urls")),
     path("circulars/", include("docs_library.circulation.urls")),

@@ -1,6 +1,6 @@
 """Feeds of the newest public records, in Atom and RSS 2.0, in the language of
 their address: for the whole party, one library, one organisation (with
-everything below it) or one document type (optionally within one organisation).
+everything below it, or its own only) or one document type (optionally within one organisation).
 
 Feed readers do not sign in, so the feed shows what an anonymous visitor may
 open, asked of the access policy like every other channel.
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from wagtail.models import Page
 
-from home.feeds import PageFeed
+from home.feeds import PageFeed, own_pages
 from home.models import OrganisationPage
 
 from .access import viewable
@@ -34,6 +34,7 @@ class Scope:
     library: DocumentLibraryPage | None = None
     organisation: OrganisationPage | None = None
     document_type: str = ""
+    own: bool = False  # the organisation's own records only, not those of organisations below
 
     @property
     def type_label(self) -> str:
@@ -41,9 +42,13 @@ class Scope:
 
 
 class LatestDocumentsFeed(PageFeed):
-    def get_object(self, request, library_id=None, organisation_id=None, document_type=None):
+    date_field = "document_date"
+
+    def get_object(
+        self, request, library_id=None, organisation_id=None, document_type=None, own=False
+    ):
         self.request = request
-        scope = Scope()
+        scope = Scope(own=own)
         if library_id is not None:
             scope.library = get_object_or_404(
                 DocumentLibraryPage.objects.live().public(), pk=library_id
@@ -66,6 +71,10 @@ class LatestDocumentsFeed(PageFeed):
             return _("%(organisation)s: documents of type “%(type)s”") % {
                 "organisation": scope.organisation.display_name,
                 "type": scope.type_label,
+            }
+        if scope.organisation is not None and scope.own:
+            return _("%(organisation)s: its own documents") % {
+                "organisation": scope.organisation.display_name
             }
         if scope.organisation is not None:
             return _("%(organisation)s: documents") % {
@@ -97,6 +106,8 @@ class LatestDocumentsFeed(PageFeed):
         for page in (scope.library, scope.organisation):
             if page is not None:
                 records = records.descendant_of(page)
+        if scope.organisation is not None and scope.own:
+            records = own_pages(records, scope.organisation)
         if scope.document_type:
             records = records.filter(document_type=scope.document_type)
         records = viewable(AnonymousUser(), records)

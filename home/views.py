@@ -75,8 +75,13 @@ def nearest_organisation(request):
     return page.specific if page else None
 
 
-def page_not_found(request, exception):
+def page_not_found(request, exception=None):
     """Django's 404, in the language of the address, with a way on: the search box,
-    the home page and the organisation the address was under."""
+    the home page and the organisation the address was under.
+
+    Access denials return it themselves (``docs_library.files.serving.deny``) rather
+    than raise ``Http404``: under ``DEBUG`` (``make run``) Django would answer a raised
+    one with its technical page, which lists the site's URL patterns to a member
+    who may not see a record."""
     context = {"organisation": nearest_organisation(request)}
     return render(request, "404.html", context, status=404)

@@ -166,13 +166,15 @@ class LeakMatrix(TestCase):
 
     def test_feeds(self):
         """Every documents feed, in Atom and RSS 2.0: the whole party, the library, its
-        organisation and the region above it, the records' type, and type within both."""
+        organisation (with what is below, and its own) and the region above it, the
+        records' type, and type within both."""
         kind = self.records["public"].document_type
         feeds = [
             ("feed", "documents_feed", []),
             ("library feed", "library_feed", [self.library.pk]),
             ("organisation feed", "organisation_documents_feed", [self.primary.pk]),
             ("region feed", "organisation_documents_feed", [self.region.pk]),
+            ("organisation's own feed", "organisation_own_documents_feed", [self.primary.pk]),
             ("type feed", "document_type_feed", [kind]),
             ("organisation type feed", "organisation_document_type_feed", [self.primary.pk, kind]),
             ("region type feed", "organisation_document_type_feed", [self.region.pk, kind]),
@@ -281,6 +283,7 @@ class AnnouncementFeedLeaks(TestCase):
             ("announcements feed", "announcements_feed", []),
             ("region announcements feed", "organisation_announcements_feed", [self.region.pk]),
             ("primary announcements feed", "organisation_announcements_feed", [self.primary.pk]),
+            ("primary's own news", "organisation_own_announcements_feed", [self.primary.pk]),
         ]
         for channel, name, args in feeds:
             for suffix, language in (("", "kk"), ("_rss", "ru"), ("_rss", "en")):

@@ -29,6 +29,7 @@ from wagtail.models import Page
 
 from home import roles
 from home.models import organisation_page_models
+from home.views import page_not_found
 
 from .. import access
 from ..lifecycle.archive import could_view_before_withdrawal
@@ -101,7 +102,7 @@ def _issued(user):
 def inbox(request, organisation_id):
     organisation = _organisation_or_404(organisation_id)
     if not roles.has_site_permission(request.user, organisation, roles.SEE_INBOX):
-        raise Http404
+        return page_not_found(request)  # not Django's debug page in development
     rows = Paginator(circulars.inbox(organisation, request.user), INBOX_PER_PAGE).get_page(
         request.GET.get("page")
     )

@@ -10,6 +10,8 @@ from urllib.parse import quote
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
 
+from home.views import page_not_found
+
 from .. import access
 
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
@@ -35,10 +37,11 @@ def content_disposition(filename: str, *, inline: bool) -> str:
 
 
 def deny(request):
-    """Signed-out visitors are asked to sign in; others learn nothing, not even existence."""
+    """Signed-out visitors are asked to sign in; others learn nothing, not even existence:
+    the site's own 404 page, also in development (see ``home.views.page_not_found``)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    raise Http404
+    return page_not_found(request)
 
 
 def serve_file(request, document, fieldfile, *, filename: str, mime: str):

@@ -2,36 +2,18 @@
 and the one action a primary organisation's secretary comes for, «Таныстым», is
 on the screen and first on its row."""
 
-import datetime
 import os
 
 import pytest
 
-from django.utils import translation
-
 from docs_library.circulation.circulars import Acknowledgement
 from docs_library.models import JournalEntry
-from home import roles
-from tests.docs_library.lifecycle import circular, days, library_of
-from tests.factories import (
-    AnnouncementFactory,
-    AnnouncementIndexFactory,
-    DistrictFactory,
-    DocumentPageFactory,
-    RegionFactory,
-    UserFactory,
-)
+from tests.browser.conftest import sign_in, url_of
+from tests.docs_library.lifecycle import days
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 375, "height": 740}
-
-LONG_REGIONS = [
-    "Солтүстік Қазақстан облысы",
-    "Шығыс Қазақстан облысы",
-    "Батыс Қазақстан облысы",
-    "Алматы қаласы",
-]
 
 
 @pytest.fixture
@@ -43,64 +25,6 @@ def phone(page):
 @pytest.fixture
 def shots(tmp_path):
     return os.environ.get("SANDYQ_SCREENSHOTS", tmp_path)
-
-
-@pytest.fixture
-def party(tree):
-    """A region with a library, a circular to its primary organisations and announcements."""
-    region, primary = tree["region"], tree["primary"]
-    for title in LONG_REGIONS:
-        RegionFactory(parent=tree["home"], title=title)
-    for number in range(3):
-        DistrictFactory(parent=region, title=f"Жаңаарқа ауданы {number}")
-    library = library_of(region, title="Облыстық кеңестің шешімдері мен хаттамалары")
-    for number in range(4):
-        DocumentPageFactory(
-            parent=library,
-            title=f"Бастауыш партия ұйымдарының есеп беру-сайлау жиналыстары туралы шешім {number}",
-            registration_number=f"02-Ш/2026-{number:04d}",
-            document_date=datetime.date(2026, 4, 12),
-        )
-    record = circular(
-        library,
-        addressing="level",
-        level="primary",
-        title="Есеп беру мерзімдері және құжат айналымына көшу туралы циркуляр",
-        registration_number="02-Ц/2026-0007",
-        deadline=days(14),
-    )
-    index = AnnouncementIndexFactory(parent=region, title="Облыс жаңалықтары")
-    library_of(tree["home"], title="Орталық аппараттың құжаттары")  # in the main menu
-    AnnouncementIndexFactory(parent=tree["home"], title="Партия жаңалықтары")
-    announcement = AnnouncementFactory(
-        parent=index, title="Қағазбастылықтан құтылу жолы: облыстық семинар"
-    )
-    member = UserFactory(username="phone.member", first_name="Меруерт", password="member-pass")
-    editor = UserFactory(username="phone.editor", password="editor-pass")
-    roles.grant(roles.READER, member, primary)
-    roles.grant(roles.EDITOR, editor, region)
-    return {
-        **tree,
-        "library": library,
-        "record": library.get_children().live().first(),
-        "circular": record,
-        "index": index,
-        "announcement": announcement,
-    }
-
-
-def sign_in(page, username, password):
-    page.context.clear_cookies()
-    page.goto("/kk/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
-
-
-def url_of(page_model):
-    with translation.override("kk"):
-        return page_model.get_url()
 
 
 def assert_fits(page, url, name, shots):

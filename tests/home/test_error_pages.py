@@ -100,6 +100,29 @@ def test_a_record_hidden_from_a_member_is_the_same_localised_404(client, tree, d
     assert page.main_links == [url_in("ru", tree["region"]), url_in("ru", tree["home"])]
 
 
+def test_under_debug_a_member_without_access_gets_the_sites_404_not_djangos(
+    client, tree, django_user_model, settings
+):
+    """``make run`` (DEBUG on): a record and an inbox the member may not see answer with
+    the localised 404 and its search box, not the technical page that lists the site's
+    URL patterns."""
+    settings.DEBUG = True
+    library = LibraryFactory(parent=tree["region"], title="Облыс құжаттары")
+    record = DocumentPageFactory(parent=library, title="Шектеулі", access_level="restricted")
+    client.force_login(django_user_model.objects.create_user("member", "m@example.kz", "x"))
+    for language, url in [
+        ("kk", url_in("kk", record)),
+        ("ru", url_in("ru", record)),
+        ("kk", f"/kk/circulars/inbox/{tree['primary'].pk}/"),
+    ]:
+        response, page = not_found(client, url)
+        html = response.content.decode()
+        assert NOT_FOUND[language] in html, url
+        assert ("get", f"/{language}/search/", "q") in page.forms
+        assert "URLconf" not in html and "technical" not in html.lower()
+        assert record.title not in html
+
+
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
 def test_the_server_error_page_needs_no_request_context_nor_database(language):
     """No ``db`` fixture: pytest-django fails any query this makes."""

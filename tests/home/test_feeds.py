@@ -1,8 +1,9 @@
-"""The feeds (Atom and RSS 2.0), read with a real XML parser, and the pages that announce them."""
+"""The feeds (Atom and RSS 2.0), read as a feed reader reads them (feedparser, which
+also says when a feed is malformed), and the pages that announce them."""
 
-import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
+import feedparser
 import pytest
 
 from django.urls import reverse
@@ -19,20 +20,34 @@ from tests.factories import (
     RegionFactory,
 )
 
-ATOM = "{http://www.w3.org/2005/Atom}"
 
-
-def atom(client, url):
+def parse(client, url, content_type, version):
+    """The feed at ``url`` as feedparser reads it; a feed it finds malformed fails."""
     response = client.get(url)
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/atom+xml")
-    feed = ET.fromstring(response.content)  # noqa: S314 (our own feed)
-    assert feed.tag == f"{ATOM}feed"
+    assert response["Content-Type"].startswith(content_type)
+    feed = feedparser.parse(
+        response.content,
+        response_headers={
+            "content-type": response["Content-Type"],
+            "content-location": f"http://testserver{url}",
+        },
+    )
+    assert not feed.bozo, f"{url}: {feed.get('bozo_exception')}"
+    assert feed.version == version
+    assert feed.feed.title and feed.feed.link.startswith("http://testserver/")
+    for entry in feed.entries:
+        assert entry.title and entry.link.startswith("http://testserver/")
+        assert entry.get("published_parsed") or entry.get("updated_parsed")
     return feed
 
 
+def atom(client, url):
+    return parse(client, url, "application/atom+xml", "atom10")
+
+
 def entry_titles(feed):
-    return [entry.findtext(f"{ATOM}title") for entry in feed.iter(f"{ATOM}entry")]
+    return [entry.title for entry in feed.entries]
 
 
 def feed_url(name, language, *args):
@@ -79,9 +94,8 @@ def test_the_party_feed_has_public_published_announcements_in_the_readers_langua
     for name in (not_shown, "draft", "hidden"):
         assert news[name].title not in titles
     assert news["district_news"].title in titles and news["elsewhere"].title in titles
-    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == language
-    links = [entry.find(f"{ATOM}link").get("href") for entry in feed.iter(f"{ATOM}entry")]
-    assert all(link.startswith(f"http://testserver/{language}/") for link in links)
+    assert feed.feed.language == language
+    assert all(entry.link.startswith(f"http://testserver/{language}/") for entry in feed.entries)
 
 
 def test_an_organisations_feed_has_its_own_and_its_descendants_announcements(client, tree, news):
@@ -158,21 +172,12 @@ def test_pages_announce_the_feeds_of_what_they_list(client, tree, news):
 
 
 def rss(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/rss+xml")
-    root = ET.fromstring(response.content)  # noqa: S314 (our own feed)
-    assert root.tag == "rss" and root.get("version") == "2.0"
-    channel = root.find("channel")
-    for required in ("title", "link", "description"):
-        assert channel.findtext(required), required
-    for item in channel.iter("item"):
-        assert item.findtext("title") and item.findtext("link").startswith("http://testserver/")
-    return channel
+    feed = parse(client, url, "application/rss+xml", "rss20")
+    assert feed.feed.subtitle  # RSS 2.0's required <description>
+    return feed
 
 
-def item_titles(channel):
-    return [item.findtext("title") for item in channel.iter("item")]
+item_titles = entry_titles
 
 
 @pytest.fixture
@@ -228,9 +233,8 @@ def test_documents_feeds_in_atom_and_rss_have_public_current_records_only(
     assert item_titles(channel) == atom_titles
     assert set(atom_titles) == {records[key].title for key in shown}
     assert not set(atom_titles) & {records[key].title for key in NOT_PUBLIC_OR_CURRENT}
-    assert channel.findtext("language") == language
-    links = [item.findtext("link") for item in channel.iter("item")]
-    assert all(link.startswith(f"http://testserver/{language}/") for link in links)
+    assert channel.feed.language == language
+    assert all(item.link.startswith(f"http://testserver/{language}/") for item in channel.entries)
 
 
 def test_feed_titles_are_in_the_readers_language(client, tree, records):
@@ -238,7 +242,7 @@ def test_feed_titles_are_in_the_readers_language(client, tree, records):
         title = rss(
             client,
             feed_url("organisation_document_type_feed_rss", "ru", tree["region"].pk, "minutes"),
-        ).findtext("title")
+        ).feed.title
     assert title == "Карагандинская область: документы типа «Протокол»"
 
 
@@ -270,3 +274,80 @@ def test_feeds_of_what_is_not_there_or_not_public_are_404(client, tree, records)
         ("organisation_document_type_feed_rss", [tree["region"].pk, "nothing"]),
     ]:
         assert client.get(feed_url(name, "kk", *args)).status_code == 404, (name, args)
+
+
+# --- every feed in both formats and each language, through one reader ---------------
+
+FORMATS = {"atom": atom, "rss": rss}
+
+
+@pytest.fixture
+def withdrawn(records, django_user_model):
+    from docs_library.lifecycle import archive
+
+    record = DocumentPageFactory(parent=records["minutes"].get_parent(), title="Қайтарылған")
+    admin = django_user_model.objects.create_superuser("feeds.admin", password="x")  # noqa: S106
+    archive.withdraw(record, admin, "Қате жарияланды")
+    return record
+
+
+@pytest.mark.parametrize(
+    "name, args, shown",
+    [
+        ("organisation_documents_feed", ["region"], {"decision", "minutes"}),
+        ("organisation_own_documents_feed", ["region"], {"decision"}),
+        ("organisation_own_documents_feed", ["district"], {"minutes"}),
+        ("organisation_own_documents_feed", ["primary"], set()),
+        ("library_feed", ["district library"], {"minutes"}),
+    ],
+)
+def test_documents_feeds_with_and_without_what_is_below(
+    client, tree, records, withdrawn, name, args, shown
+):
+    tree = {**tree, "district library": records["minutes"].get_parent()}
+    for language in ("kk", "ru", "en"):
+        for kind, read in FORMATS.items():
+            url = feed_url(name if kind == "atom" else f"{name}_rss", language, tree[args[0]].pk)
+            feed = read(client, url)
+            titles = entry_titles(feed)
+            assert set(titles) == {records[key].title for key in shown}, url
+            assert withdrawn.title not in titles  # nor drafts, archived or non-public records
+            assert feed.feed.language == language
+
+
+def test_an_organisations_own_announcements_leave_out_those_below(client, tree, news):
+    name = "organisation_own_announcements_feed"
+    for language, shown in [("kk", "original"), ("ru", "translated"), ("en", "original")]:
+        for suffix, read in [("", atom), ("_rss", rss)]:
+            region = read(client, feed_url(name + suffix, language, tree["region"].pk))
+            # Not the district's, nor the draft or the restricted list's.
+            assert entry_titles(region) == [news[shown].title]
+            with translation.override(language):
+                assert tree["region"].display_name in region.feed.title
+            district = read(client, feed_url(name + suffix, language, tree["district"].pk))
+            assert entry_titles(district) == [news["district_news"].title]
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_every_public_page_type_announces_feeds_a_reader_can_read(client, tree, news, language):
+    library = LibraryFactory(parent=tree["primary"], title="Бастауыш ұйым құжаттары")
+    record = DocumentPageFactory(parent=library, title="Жиналыс хаттамасы")
+    pages = [tree["home"], tree["region"], tree["district"], tree["primary"], library, record]
+    pages += [news["index"], news["original"]]
+    urls = [url_in(language, page) for page in pages]
+    urls += [f"/{language}/search/?q=жиналыс", f"/{language}/accounts/login/"]
+    urls += [f"/{language}/no-such-page/"]
+    for url in urls:
+        parser = AlternateLinks()
+        parser.feed(client.get(url).content.decode())
+        kinds = [kind for kind, _href in parser.feeds]
+        assert FEED_TYPES["atom"] in kinds and FEED_TYPES["rss"] in kinds, url
+        for kind, href in parser.feeds:
+            assert href.startswith(f"/{language}/feeds/"), (url, href)
+            read = atom if kind == FEED_TYPES["atom"] else rss
+            assert read(client, href).feed.language == language
+
+
+def url_in(language, page):
+    with translation.override(language):
+        return page.get_url()

@@ -219,6 +219,17 @@ def register_lifecycle_log_actions(actions):
         gettext_lazy("Return"),
         gettext_lazy("Execution returned for rework"),
     )
+    actions.register_action(
+        "sandyq.extension_ask",
+        gettext_lazy("Ask for a new deadline"),
+        gettext_lazy("New deadline asked"),
+    )
+    actions.register_action(
+        "sandyq.extension_grant", gettext_lazy("Grant"), gettext_lazy("New deadline granted")
+    )
+    actions.register_action(
+        "sandyq.extension_refuse", gettext_lazy("Refuse"), gettext_lazy("New deadline refused")
+    )
 
 
 # --- retention rules -------------------------------------------------------------------------

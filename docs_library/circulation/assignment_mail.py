@@ -44,8 +44,10 @@ from ..models import (
     AssignmentReminder,
     DigestEntry,
     Execution,
+    ExtensionRequest,
     MailPreference,
     ReminderKind,
+    due_on,
 )
 from .circulars import organisation_names
 from .notifications import absolute, page_link, person_name, recipient_language, send_to, staff_of
@@ -60,6 +62,8 @@ KINDS = {
     "reported": _("Report submitted"),
     "returned": _("Report returned for rework"),
     "accepted": _("Report accepted"),
+    "extension_asked": _("New deadline asked"),
+    "extension_answered": _("New deadline answered"),
     ReminderKind.DUE_SOON: _("Due soon"),
     ReminderKind.OVERDUE: _("Overdue"),
 }
@@ -93,7 +97,15 @@ def _executions(ids) -> list:
     record, organisation and issuer): page objects for thousands of rows are slow."""
     rows = list(
         Execution.objects.filter(pk__in=ids)
-        .only("pk", "assignment_id", "organisation_id", "report", "comment", "reported_by_id")
+        .only(
+            "pk",
+            "assignment_id",
+            "organisation_id",
+            "report",
+            "comment",
+            "reported_by_id",
+            "deadline",
+        )
         .order_by("assignment_id", "organisation__path")
     )
     assignments = Assignment.objects.select_related("record", "organisation", "issued_by").in_bulk(
@@ -173,7 +185,7 @@ def deliver(kind, executions, user_ids, *, staff=None, actor_id=None, for_decide
             "record": record,
             "record_url": page_link(record),
             "author": person_name(assignment.issued_by),
-            "deadline": assignment.deadline,
+            "deadline": executions[0].due_on,
             "items": [_describe(execution, names, for_decider) for execution in theirs(user)],
         }
 
@@ -192,7 +204,9 @@ def notify_assignment_task(kind: str, execution_ids: list[int], actor_id=None) -
     for execution in _executions(execution_ids):
         by_assignment.setdefault(execution.assignment_id, []).append(execution)
     for executions in by_assignment.values():
-        if kind == "reported":
+        if kind in ("extension_asked", "extension_answered"):
+            _attach_extensions(executions)
+        if kind in ("reported", "extension_asked"):
             for execution in executions:
                 sent += deliver(
                     kind,
@@ -206,8 +220,19 @@ def notify_assignment_task(kind: str, execution_ids: list[int], actor_id=None) -
         people = set(staff)
         if kind in ("returned", "accepted"):
             people.update(e.reported_by_id for e in executions if e.reported_by_id)
+        if kind == "extension_answered":
+            people.update(e.extension.requested_by_id for e in executions if e.extension)
         sent += deliver(kind, executions, people, staff=staff, actor_id=actor_id)
     return sent
+
+
+def _attach_extensions(executions) -> None:
+    """Each execution's latest extension request, as ``execution.extension``."""
+    latest = {}
+    for request in ExtensionRequest.objects.filter(execution__in=executions).order_by("pk"):
+        latest[request.execution_id] = request
+    for execution in executions:
+        execution.extension = latest.get(execution.pk)
 
 
 def tell(kind: str, executions, actor=None) -> None:
@@ -225,12 +250,12 @@ def due_for_reminder(kind: str, today: datetime.date):
     executions = Execution.objects.filter(
         state__in=OPEN_STATES, assignment__record__live=True
     ).exclude(reminders__kind=kind)
+    executions = executions.annotate(due=due_on())
     if kind == ReminderKind.DUE_SOON:
         return executions.filter(
-            assignment__deadline__gte=today,
-            assignment__deadline__lte=today + datetime.timedelta(days=DUE_SOON_DAYS),
+            due__gte=today, due__lte=today + datetime.timedelta(days=DUE_SOON_DAYS)
         )
-    return executions.filter(assignment__deadline__lt=today)
+    return executions.filter(due__lt=today)
 
 
 def claim(kind: str, execution_ids) -> list[int]:
@@ -317,7 +342,9 @@ def send_digests() -> int:
                         "label": KINDS.get(entry.kind, entry.kind),
                         "record": entry.execution.assignment.record,
                         "assignment": entry.execution.assignment,
-                        **_describe(entry.execution, names, entry.kind == "reported"),
+                        **_describe(
+                            entry.execution, names, entry.kind in ("reported", "extension_asked")
+                        ),
                     }
                     for entry in entries
                 ],

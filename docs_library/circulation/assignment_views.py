@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
 from .. import access
-from ..models import Assignment, DocumentPage, Execution
+from ..models import Assignment, DocumentPage, Execution, ExtensionRequest
 from . import assignments
 
 
@@ -105,6 +105,17 @@ class DecisionForm(forms.Form):
     )
 
 
+class ExtensionForm(forms.Form):
+    new_deadline = forms.DateField(
+        label=gettext_lazy("New deadline"), widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why it is needed"),
+        max_length=2000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+
 def _say(request, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
@@ -172,6 +183,7 @@ def assignment(request, assignment_id):
             "executions": executions,
             "totals": assignments.counts([assignment], today).get(assignment.pk, {}),
             "form": DecisionForm(),
+            "extensions": assignments.open_extensions(assignment),
         },
     )
 
@@ -225,6 +237,8 @@ def execution(request, execution_id):
             "organisation": execution.organisation.specific,
             "overdue": execution.is_overdue(),
             "form": ReportForm(),
+            "extension_form": ExtensionForm(),
+            "extensions": execution.extension_requests.order_by("-pk")[:5],
         },
     )
 
@@ -252,3 +266,56 @@ def report(request, execution_id):
     else:
         messages.success(request, _("Your report is sent to the author."))
     return redirect(reverse("circulars:execution", args=[execution.pk]))
+
+
+@login_required
+@require_POST
+def ask_extension(request, execution_id):
+    """The executor asks for a new deadline (``assignments.ask_extension``)."""
+    execution = _execution_for_executor(request, execution_id)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    else:
+        try:
+            assignments.ask_extension(
+                execution,
+                request.user,
+                form.cleaned_data["new_deadline"],
+                form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _say(request, error)
+        else:
+            messages.success(request, _("Your request for a new deadline is sent to the author."))
+    return redirect(reverse("circulars:execution", args=[execution.pk]))
+
+
+@login_required
+@require_POST
+def answer_extension(request, request_id):
+    """The author grants or refuses a new deadline (``assignments.answer_extension``)."""
+    extension = get_object_or_404(
+        ExtensionRequest.objects.select_related(
+            "execution", "execution__assignment", "execution__assignment__record"
+        ),
+        pk=request_id,
+    )
+    assignment = extension.execution.assignment
+    if not access.may_decide(request.user, assignment):
+        raise Http404
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    grant = request.POST.get("decision") == "grant"
+    try:
+        assignments.answer_extension(extension, request.user, grant, comment)
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        if grant:
+            messages.success(request, _("The new deadline is granted."))
+        else:
+            messages.success(request, _("The new deadline is refused."))
+    return redirect(reverse("circulars:assignment", args=[assignment.pk]))

@@ -16,7 +16,8 @@ Who may take each step is asked of ``docs_library.access`` by the views.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,16 @@ from wagtail.models import Page
 from home.models import organisation_page_models
 
 from .. import access
-from ..models import OPEN_STATES, AccessLevel, Assignment, Execution, ExecutionState
+from ..models import (
+    OPEN_STATES,
+    AccessLevel,
+    Assignment,
+    Execution,
+    ExecutionState,
+    ExtensionRequest,
+    ExtensionState,
+    due_on,
+)
 from . import assignment_mail, journals
 
 
@@ -222,6 +232,94 @@ def return_for_rework(execution, user, comment: str) -> None:
     assignment_mail.tell("returned", [execution], user)
 
 
+# --- extensions of the deadline ------------------------------------------------------------
+
+
+def ask_extension(execution, user, new_deadline, reason: str) -> ExtensionRequest:
+    """The executor asks for a new deadline, with a reason. Raises ``ValidationError``."""
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise ValidationError(_("Say why a new deadline is needed."))
+    if execution.state not in OPEN_STATES:
+        raise _refused(execution)
+    current = execution.due_on
+    if new_deadline is None or new_deadline < timezone.localdate():
+        raise ValidationError(_("The deadline cannot be in the past."))
+    if new_deadline <= current:
+        raise ValidationError(_("The new deadline must be later than the current one."))
+    try:
+        with transaction.atomic():
+            # Locks the execution's row: a report and a request do not cross.
+            if not Execution.objects.select_for_update().filter(
+                pk=execution.pk, state__in=OPEN_STATES
+            ):
+                raise _refused(execution)
+            request = ExtensionRequest.objects.create(
+                execution=execution,
+                requested_by=user,
+                reason=reason,
+                new_deadline=new_deadline,
+                old_deadline=current,
+            )
+            log(
+                instance=execution.assignment.record,
+                action="sandyq.extension_ask",
+                user=user,
+                data={
+                    "assignment": execution.assignment_id,
+                    "organisation": execution.organisation_id,
+                    "deadline": new_deadline.isoformat(),
+                    "reason": reason,
+                },
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("A new deadline has been asked for already and awaits the author's answer.")
+        ) from None
+    assignment_mail.tell("extension_asked", [execution], user)
+    return request
+
+
+def answer_extension(request, user, grant: bool, comment: str = "") -> None:
+    """The author grants the new deadline (it becomes the execution's) or refuses it."""
+    comment = (comment or "").strip()[:2000]
+    execution = request.execution
+    state = ExtensionState.GRANTED if grant else ExtensionState.REFUSED
+    with transaction.atomic():
+        changed = ExtensionRequest.objects.filter(pk=request.pk, state=ExtensionState.ASKED).update(
+            state=state, decided_by=user, decided_at=timezone.now(), answer=comment
+        )
+        if not changed:
+            raise ValidationError(_("This request has been answered already."))
+        if grant:
+            Execution.objects.filter(pk=execution.pk).update(deadline=request.new_deadline)
+            execution.deadline = request.new_deadline
+        log(
+            instance=execution.assignment.record,
+            action="sandyq.extension_grant" if grant else "sandyq.extension_refuse",
+            user=user,
+            data={
+                "assignment": execution.assignment_id,
+                "organisation": execution.organisation_id,
+                "deadline": request.new_deadline.isoformat(),
+                "comment": comment,
+            },
+        )
+    request.state, request.decided_by, request.answer = state, user, comment
+    assignment_mail.tell("extension_answered", [execution], user)
+
+
+def open_extensions(assignment):
+    """The assignment's requests awaiting an answer, by executor."""
+    return (
+        ExtensionRequest.objects.filter(
+            execution__assignment=assignment, state=ExtensionState.ASKED
+        )
+        .select_related("execution", "execution__organisation", "requested_by")
+        .order_by("execution__organisation__path")
+    )
+
+
 # --- lists ---------------------------------------------------------------------------------
 
 
@@ -232,7 +330,8 @@ def to_execute(organisation, user):
         Execution.objects.filter(organisation=organisation, assignment__record__live=True)
         .filter(access.token_filter(user, "assignment__record_id"))
         .select_related("assignment", "assignment__record", "assignment__organisation")
-        .order_by("assignment__deadline", "pk")
+        .annotate(due=due_on())
+        .order_by("due", "pk")
     )
 
 
@@ -254,7 +353,7 @@ def counts(assignments, today=None) -> dict[int, dict[str, int]]:
             total=Count("pk"),
             reported=Count("pk", filter=Q(state=ExecutionState.REPORTED)),
             accepted=Count("pk", filter=Q(state=ExecutionState.ACCEPTED)),
-            overdue=Count("pk", filter=Q(state__in=OPEN_STATES, assignment__deadline__lt=today)),
+            overdue=Count("pk", filter=Q(LessThan(due_on(), Value(today)), state__in=OPEN_STATES)),
         )
     )
     return {row.pop("assignment_id"): row for row in rows}

@@ -10,8 +10,9 @@ of withdrawn records are left out: nobody owes them anything any more.
 - assignments: received; executed on time (reported by the deadline) or late;
   overdue now (unreported past the deadline); still open within the deadline.
 
-Extensions of deadlines are not recorded by the assignment model yet, so they
-are not counted (the page says so).
+An execution's deadline is its own when an extension was granted, else the
+assignment's (``models.due_on``); "extensions asked" counts the period's
+assignments on which the executor asked for a new deadline at least once.
 
 Every figure comes from grouped aggregate queries, one per kind of item, so
 a report over 10,000 organisations costs the same few queries as one over ten.
@@ -23,8 +24,9 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, F, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Concat, Substr, TruncDate
+from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +35,14 @@ from wagtail.models import Page
 
 from home.models import PrimaryOrganisationPage, localised_name, organisation_page_models
 
-from ..models import OPEN_STATES, Distribution, Execution, ExecutionState
+from ..models import (
+    OPEN_STATES,
+    Distribution,
+    Execution,
+    ExecutionState,
+    ExtensionRequest,
+    due_on,
+)
 from .circulars import organisation_names
 
 PERIODS = {
@@ -112,7 +121,7 @@ class Figures:
     executed_on_time: int = 0
     executed_late: int = 0
     overdue: int = 0
-    extensions: int | None = None  # not recorded by the model yet
+    extensions: int = 0  # assignments on which a new deadline was asked
 
     NUMBERS = (
         "circulars",
@@ -123,6 +132,7 @@ class Figures:
         "executed_on_time",
         "executed_late",
         "overdue",
+        "extensions",
     )
 
     def add(self, other: "Figures") -> None:
@@ -208,10 +218,12 @@ def _circular_filters(today) -> dict[str, Q]:
 
 def _execution_filters(today) -> dict[str, Q]:
     done = Q(state__in=DONE_STATES)
+    reported_on = TruncDate("reported_at")
     return {
-        "executed_on_time": done & Q(reported_at__date__lte=F("assignment__deadline")),
-        "executed_late": done & Q(reported_at__date__gt=F("assignment__deadline")),
-        "overdue": Q(state__in=OPEN_STATES, assignment__deadline__lt=today),
+        "executed_on_time": done & Q(LessThanOrEqual(reported_on, due_on())),
+        "executed_late": done & Q(GreaterThan(reported_on, due_on())),
+        "overdue": Q(LessThan(due_on(), Value(today)), state__in=OPEN_STATES),
+        "extensions": Q(Exists(ExtensionRequest.objects.filter(execution=OuterRef("pk")))),
     }
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from home.models import PrimaryOrganisationPage, organisation_page_models
 
 from .. import access
+from ..models import due_on
 from . import discipline
 from .circulars import organisation_names
 from .discipline import PERIODS, Period
@@ -41,6 +42,7 @@ DRILLS = {
     ("assignments", "executed_on_time"): gettext_lazy("Executed on time"),
     ("assignments", "executed_late"): gettext_lazy("Executed late"),
     ("assignments", "overdue"): gettext_lazy("Overdue now"),
+    ("assignments", "extensions"): gettext_lazy("Extensions asked"),
 }
 
 
@@ -104,8 +106,10 @@ def _documents(request, organisation, period, hidden, today):
         rows = discipline.executions_in(organisation, period, hidden).filter(
             access.token_filter(request.user, "assignment__record_id")
         )
-        rows = rows.select_related("assignment", "assignment__record").order_by(
-            "organisation__path", "assignment__deadline", "pk"
+        rows = (
+            rows.select_related("assignment", "assignment__record")
+            .annotate(due=due_on())
+            .order_by("organisation__path", "due", "pk")
         )
     condition = discipline.status_filter(kind, status, today)
     if condition is not None:

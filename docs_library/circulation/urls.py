@@ -41,4 +41,14 @@ urlpatterns = [
     path("executions/<int:execution_id>/start/", assignment_views.start, name="execution_start"),
     path("executions/<int:execution_id>/report/", assignment_views.report, name="execution_report"),
     path("executions/<int:execution_id>/decide/", assignment_views.decide, name="execution_decide"),
+    path(
+        "executions/<int:execution_id>/extension/",
+        assignment_views.ask_extension,
+        name="execution_extension",
+    ),
+    path(
+        "extensions/<int:request_id>/answer/",
+        assignment_views.answer_extension,
+        name="extension_answer",
+    ),
 ]

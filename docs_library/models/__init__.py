@@ -12,7 +12,10 @@ from .assignments import (
     DigestEntry,
     Execution,
     ExecutionState,
+    ExtensionRequest,
+    ExtensionState,
     ReminderKind,
+    due_on,
 )
 from .circulation import (
     Acknowledgement,
@@ -70,6 +73,9 @@ __all__ = [
     "DocumentAccess",
     "DocumentAttachment",
     "DocumentLanguage",
+    "ExtensionRequest",
+    "ExtensionState",
+    "due_on",
     "DocumentLibraryPage",
     "DocumentPage",
     "DocumentPageForm",

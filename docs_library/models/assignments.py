@@ -10,6 +10,7 @@ is in ``docs_library.circulation.assignments``; who may do it in
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +78,8 @@ class Execution(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # This executor's own deadline, set by a granted extension; else the assignment's.
+    deadline = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -102,9 +105,70 @@ class Execution(models.Model):
     def __str__(self):
         return f"{self.assignment_id} → {self.organisation_id}: {self.state}"
 
+    @property
+    def due_on(self):
+        """The deadline this executor works to: its own (extended) one, else the assignment's."""
+        return self.deadline or self.assignment.deadline
+
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
-        return self.state in OPEN_STATES and self.assignment.deadline < today
+        return self.state in OPEN_STATES and self.due_on < today
+
+
+def due_on(prefix: str = ""):
+    """The expression of an execution's deadline in queries (see ``Execution.due_on``);
+    ``prefix`` leads from the queried model to the execution (``"execution__"``)."""
+    return Coalesce(f"{prefix}deadline", f"{prefix}assignment__deadline")
+
+
+class ExtensionState(models.TextChoices):
+    ASKED = "asked", _("Asked")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class ExtensionRequest(models.Model):
+    """An executor's request for a new deadline, and the author's answer to it.
+    At most one request per execution is open at a time, by a constraint."""
+
+    execution = models.ForeignKey(
+        Execution, on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(max_length=2000)
+    new_deadline = models.DateField()
+    # The deadline when it was asked: what a grant moves the execution's deadline from.
+    old_deadline = models.DateField()
+    state = models.CharField(
+        max_length=16, choices=ExtensionState.choices, default=ExtensionState.ASKED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["execution"],
+                condition=Q(state="asked"),
+                name="one_open_extension_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ExtensionState.values), name="extension_state_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(new_deadline__gt=F("old_deadline")), name="extension_moves_later"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="extension_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.execution_id}: {self.new_deadline} ({self.state})"
 
 
 class ReminderKind(models.TextChoices):

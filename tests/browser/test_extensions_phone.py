@@ -6,7 +6,8 @@ import pytest
 from docs_library.circulation import assignments
 from docs_library.models import ExtensionState
 from home import roles
-from tests.browser.test_phones import assert_fits, party, phone, shots, sign_in  # noqa: F401
+from tests.browser.conftest import sign_in
+from tests.browser.test_phones import assert_fits, phone, shots  # noqa: F401
 from tests.docs_library.lifecycle import days
 from tests.factories import UserFactory
 

@@ -17,6 +17,7 @@ from django.utils import translation
 
 from docs_library.models import Execution
 from home import roles
+from tests.browser.conftest import sign_in
 from tests.docs_library import samples
 from tests.docs_library.lifecycle import circular, days, library_of
 from tests.factories import (
@@ -138,15 +139,6 @@ def visit(page, url, *, status=200):
     response = page.goto(url)
     assert response.status == status, f"{url} answered {response.status}"
     page.wait_for_load_state("networkidle")
-
-
-def sign_in(page, username, password):
-    page.context.clear_cookies()
-    page.goto("/kk/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def sign_in_to_admin(page, username, password):

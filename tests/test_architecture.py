@@ -122,6 +122,7 @@ ROOMS = (
     "models",
     "lifecycle.states",
     "lifecycle.workflow",
+    "access_tokens",
     "access",
     "files",
     "lifecycle.archive",

@@ -1,0 +1,156 @@
+"""The tokens that open records and the tokens people hold: the plumbing below
+``docs_library.access``, which re-exports what callers use.
+
+Every record stores the tokens that open it (``DocumentAccess`` rows, and the
+same list in the search index); ``home.roles`` gives every user the tokens they
+hold, once per request. The rules for each access level are told in
+``docs_library.access``; this module only computes and stores them.
+"""
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+
+from home import page_cache, roles
+from home.tokens import MEMBERS_TOKEN, PUBLIC_TOKEN, editor_token, manager_token, role_token
+
+from .models import AccessLevel, DocumentAccess, DocumentPage
+
+# Other parts of docs_library (circulars) add pages whose grants open a record.
+_extra_token_sources = []
+
+
+def register_token_source(function):
+    """``function(record) -> iterable of pages`` whose role holders may read the record.
+
+    Only each page's ``pk``, ``path`` and ``depth`` are read, so a source may
+    yield ``values_list("pk", "path", "depth", named=True)`` rows: a circular
+    can be addressed to thousands of organisations.
+    """
+    _extra_token_sources.append(function)
+    return function
+
+
+def user_tokens(user) -> frozenset[str] | None:
+    """The tokens ``user`` holds; ``None`` means everything (superusers)."""
+    return roles.principal(user).tokens
+
+
+def record_tokens(record: DocumentPage, chain: list[int] | None = None) -> set[str]:
+    """The tokens that open ``record``, from its place in the tree and its level.
+
+    ``chain``: the record's ``roles.inheritance_chain``, when the caller has
+    read it already for many records at once.
+    """
+    if chain is None:
+        chain = roles.inheritance_chain(record) if record.path else []
+    points = [*chain, roles.site_root_id()]
+    if not record.live:
+        return {editor_token(page_id) for page_id in points}
+    tokens = set()
+    level = record.access_level
+    if level == AccessLevel.PUBLIC:
+        tokens.add(PUBLIC_TOKEN)
+    elif level == AccessLevel.MEMBERS:
+        tokens.add(MEMBERS_TOKEN)
+    elif level == AccessLevel.ORGANISATION:
+        tokens.update(role_token(page_id) for page_id in points)
+        organisations = [page for source in _extra_token_sources for page in source(record)]
+        for chain in roles.inheritance_chains(organisations).values():
+            tokens.update(role_token(page_id) for page_id in chain)
+    elif level == AccessLevel.RESTRICTED:
+        tokens.add(role_token(record.pk))
+        tokens.update(manager_token(page_id) for page_id in points)
+    return tokens
+
+
+#: Records whose tokens are refreshed together (a moved or blocked subtree may hold thousands).
+REFRESH_BATCH = 500
+
+
+def refresh_tokens(records) -> int:
+    """Store the current tokens of each record (after a save, a move, a block).
+
+    Chains and stored tokens are read for a batch of records at once, so a
+    subtree of thousands costs queries per batch, not per record.
+    """
+    count = 0
+    batch = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == REFRESH_BATCH:
+            count += _refresh_batch(batch)
+            batch = []
+    return count + (_refresh_batch(batch) if batch else 0)
+
+
+def _refresh_batch(records) -> int:
+    chains = roles.inheritance_chains([record for record in records if record.path])
+    wanted = {record.pk: record_tokens(record, chains.get(record.path, [])) for record in records}
+    with transaction.atomic():
+        stored = {record.pk: set() for record in records}
+        for page_id, token in DocumentAccess.objects.filter(page_id__in=stored).values_list(
+            "page_id", "token"
+        ):
+            stored[page_id].add(token)
+        stale = Q()
+        for page_id, tokens in stored.items():
+            if tokens - wanted[page_id]:
+                stale |= Q(page_id=page_id, token__in=tokens - wanted[page_id])
+        if stale:
+            DocumentAccess.objects.filter(stale).delete()
+        added = DocumentAccess.objects.bulk_create(
+            [
+                DocumentAccess(page_id=page_id, token=token)
+                for page_id, tokens in wanted.items()
+                for token in tokens - stored[page_id]
+            ]
+        )
+        if stale or added:
+            # Who may see these records changed: no cached page may still show them.
+            page_cache.purge()
+    return len(records)
+
+
+def token_filter(user, field: str = "pk"):
+    """The condition ``viewable`` applies, for querysets whose ``field`` is a record's id."""
+    tokens = user_tokens(user)
+    if tokens is None:
+        return Q()
+    return Q(Exists(DocumentAccess.objects.filter(page_id=OuterRef(field), token__in=tokens)))
+
+
+def tokens_of(users) -> dict[int, frozenset[str] | None]:
+    """``user_tokens`` of many users at once, by user id.
+
+    Their grants, direct and through groups, are read together (a few queries
+    per 900 people, however many there are); ``roles.Principal`` then derives
+    each one's tokens exactly as it does for a request.
+    """
+    from django.contrib.auth import get_user_model
+
+    users = list(users)
+    ids = [user.pk for user in users if user.is_active and not user.is_superuser]
+    memberships = get_user_model().groups.through.objects
+    groups_of: dict[int, set[int]] = {}
+    for chunk in roles.chunks(ids):
+        rows = memberships.filter(user_id__in=chunk).values_list("user_id", "group_id")
+        for user_id, group_id in rows:
+            groups_of.setdefault(user_id, set()).add(group_id)
+    grants: dict[int, list] = {user_id: [] for user_id in ids}
+    for chunk in roles.chunks(ids):
+        for grant in roles.grants_of_principals(user_ids=chunk):
+            grants[grant.user_id].append(grant)
+    by_group: dict[int, list] = {}
+    for chunk in roles.chunks(set().union(*groups_of.values())):
+        for grant in roles.grants_of_principals(group_ids=chunk):
+            by_group.setdefault(grant.group_id, []).append(grant)
+    for user_id, group_ids in groups_of.items():
+        for group_id in group_ids:
+            grants[user_id].extend(by_group.get(group_id, ()))
+    tokens = {}
+    for user in users:
+        principal = roles.Principal(user)
+        if user.pk in grants:
+            principal.__dict__["grants"] = grants[user.pk]  # the cached property, read above
+        tokens[user.pk] = principal.tokens
+    return tokens

@@ -36,8 +36,12 @@ run: demo
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# One pytest process per core (pytest-xdist), each with its own test database and
+# files; a test module stays whole on one process (its live server and browser).
+# `make test TEST_WORKERS=0` runs everything in this process.
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -18,6 +18,9 @@ from django.utils import timezone
 
 from wagtail.search import index
 
+from home import page_cache
+
+from ..access import records_showing
 from ..models import DocumentPage, ExtractionStatus, LibraryDocument
 from .extraction import FAILED, extract_text
 
@@ -80,18 +83,20 @@ def extract_document(document: LibraryDocument, **limits) -> LibraryDocument:
         extracted_at=document.extracted_at,
         preview=document.preview.name or "",
     )
-    reindex_document_and_records(document)
+    records = reindex_document_and_records(document)
+    # The record pages show the file's page count, preview and whether it was read;
+    # the rows changed by a queryset update, which no signal reports.
+    page_cache.purge(*records)
     return document
 
 
-def reindex_document_and_records(document: LibraryDocument) -> None:
+def reindex_document_and_records(document: LibraryDocument) -> list[DocumentPage]:
     """The file's text is searched through the file and through the records that show it."""
     index.insert_or_update_object(document)
-    records = DocumentPage.objects.filter(main_file=document) | DocumentPage.objects.filter(
-        attachments__document=document
-    )
-    for record in records.distinct():
+    records = list(records_showing(document))
+    for record in records:
         index.insert_or_update_object(record)
+    return records
 
 
 @task()

@@ -444,3 +444,28 @@ def test_a_page_that_used_a_nonce_is_never_served_from_the_cache(client, record,
         assert response.status_code == 200
         assert source != "hit"
         assert "'nonce-" in response["Content-Security-Policy"]
+
+
+def test_a_file_read_in_the_background_shows_on_its_record_page_at_once(client, library):
+    """The worker stores a file's page count and preview by a queryset update,
+    which no signal reports: the record pages showing the file are purged all the same."""
+    from docs_library.files.tasks import extract_document
+    from docs_library.models import ExtractionStatus, LibraryDocument
+    from tests.docs_library import samples
+    from tests.factories import upload
+
+    document = LibraryDocument.from_upload(upload(samples.kazakh_pdf(), "Шешім.pdf"))
+    record = DocumentPageFactory(parent=library, title="Файлы бар шешім", main_file=document)
+    # As it stands while the worker has not reached it yet.
+    LibraryDocument.objects.filter(pk=document.pk).update(
+        extraction_status=ExtractionStatus.PENDING, page_count=None, preview=""
+    )
+    before, source = get(client, url_of(record))
+    assert source == "miss"
+    assert "бет)" not in text(before) and 'class="preview"' not in text(before)
+    assert get(client, url_of(record))[1] == "hit"
+
+    extract_document(LibraryDocument.objects.get(pk=document.pk))
+    after, source = get(client, url_of(record))
+    assert source == "miss"
+    assert "1 бет)" in text(after) and 'class="preview"' in text(after)

@@ -30,25 +30,13 @@ import argparse
 import datetime
 import os
 import platform
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def best(repeat, run, before=None):
-    """The best and the median of ``repeat`` timed runs of ``run`` (``before`` untimed)."""
-    times = []
-    for _ in range(repeat):
-        if before:
-            before()
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
+from benchmarks.common import best, throwaway_database  # noqa: E402
 
 
 def main():
@@ -58,24 +46,8 @@ def main():
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
-    workdir = tempfile.mkdtemp(prefix="sandyq-bench-")
-    os.environ["SANDYQ_TEST_FILES"] = workdir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = str(Path(workdir) / "bench.sqlite3")
-    else:
-        connection.settings_dict["TEST"]["NAME"] = "bench_sandyq_distribution"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database("distribution") as connection:
         run(args, sizes, connection)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def distribution_figures(repeat, record, baseline_record, ids):

@@ -6,8 +6,8 @@ Run: ``.venv/bin/python benchmarks/pages.py`` (the demo party, loaded once into
 (gunicorn's, default 8700), ``--duration`` (seconds of load per address),
 ``--connections``, ``--cache redis|file`` (Redis at ``--redis-url``, the
 production choice, or the file cache that serves without REDIS_URL),
-``--skip-load`` (the profile only), ``--baseline DIR`` (another checkout's
-code, say the commit before the cache, profiled first in the same run: its
+``--skip-load`` (the profile only), ``--soak N`` (part 3 below), ``--baseline
+DIR`` (another checkout's code, say the commit before the cache, profiled first in the same run: its
 "before" rows).
 
 Part 1, in this process (production settings, Django's test client): for an
@@ -33,6 +33,12 @@ requests/s is printed with its share of the static file's. The load average
 before and after, and the workers' memory, say how far to trust the figures
 (the machine is shared). Nothing is asserted: the figures go in
 docs/performance.md and the README.
+
+Part 3, ``--soak N``: one gunicorn (2 workers, cache on) answers N requests
+of a mix — every page above cached and uncached in kk, ru and en, searches
+(the party's name, rarer words, a phrase, a Kazakh word form, a malformed
+query), feeds, the sitemap, the API, missing pages — and the workers' resident
+memory is printed every tenth of them: does a worker grow without end?
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ import time
 import urllib.request
 from pathlib import Path
 from unittest import mock
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 # --code DIR: profile another checkout's code (the baseline) on the same database.
@@ -347,6 +354,82 @@ def under_load(args, urls: dict[str, str]) -> None:
     print(f"worker RSS (MB): cache on {rss_on}, cache off {rss_off}")
 
 
+def soak_urls(urls: dict[str, str]) -> list[tuple[str, tuple[str, ...]]]:
+    """The mix of the soak: every page cached and uncached in the three languages,
+    searches (common and rare words, a malformed query), feeds, the sitemap, the
+    API and a missing page."""
+    from django.utils import translation
+
+    bypass = ("Cookie: sessionid=benchmark-no-such-session",)
+    mix = []
+    for language in ("kk", "ru", "en"):
+        for url in urls.values():
+            localised = f"/{language}/" + url.split("/", 2)[2]
+            mix += [(localised, ()), (localised, bypass)]
+        with translation.override(language):
+            for query in ("партия", "шешім", "облыстық кеңес", "партиямыздың", '"(* OR'):
+                mix.append((f"/{language}/search/?q={quote(query)}", ()))
+            mix += [
+                (f"/{language}/feeds/documents/", ()),
+                (f"/{language}/no-such-page-{language}/", ()),
+            ]
+    mix += [("/sitemap.xml", ()), ("/api/v2/pages/?limit=20", ()), ("/robots.txt", ())]
+    return mix
+
+
+def soak(args, urls: dict[str, str]) -> None:
+    """``--soak N`` requests of the mix above, the workers' memory every tenth of them."""
+    import http.client
+    import itertools
+    import threading
+
+    mix = soak_urls(urls)
+    print(
+        f"\nPart 3: soak, {args.soak} requests over {len(mix)} addresses (pages cached and "
+        f"uncached, searches, feeds, API, 404), {args.connections} connections"
+    )
+    print(f"load average before: {os.getloadavg()}")
+    server = start_gunicorn(args, 600)
+    counter = itertools.count()
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def run():
+        connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+        while (number := next(counter)) < args.soak:
+            path, headers = mix[number % len(mix)]
+            connection.request("GET", path, headers=dict(h.split(": ", 1) for h in headers))
+            response = connection.getresponse()
+            response.read()
+            with lock:
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+    try:
+        started = time.monotonic()
+        threads = [threading.Thread(target=run) for _ in range(args.connections)]
+        for thread in threads:
+            thread.start()
+        samples = [(0, worker_rss(server))]
+        step = max(args.soak // 10, 1)
+        while any(thread.is_alive() for thread in threads):
+            time.sleep(0.5)
+            done = sum(statuses.values())
+            if done >= samples[-1][0] + step:
+                samples.append((done, worker_rss(server)))
+        for thread in threads:
+            thread.join()
+        samples.append((sum(statuses.values()), worker_rss(server)))
+        elapsed = time.monotonic() - started
+    finally:
+        stop(server)
+    print(f"load average after: {os.getloadavg()}")
+    done = sum(statuses.values())
+    print(f"{done} requests in {elapsed:.0f} s; statuses {sorted(statuses.items())}")
+    print("requests done  worker RSS (MB)")
+    for done, sizes in samples:
+        print(f"{done:13}  {sizes}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fresh", action="store_true")
@@ -357,6 +440,9 @@ def main() -> None:
     parser.add_argument("--cache", choices=("redis", "file"), default="redis")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--soak", type=int, default=0, help="then this many mixed requests, memory sampled"
+    )
     parser.add_argument(
         "--baseline", help="another checkout (e.g. before the cache) profiled in the same run"
     )
@@ -393,6 +479,8 @@ def main() -> None:
         return
     if not args.skip_load:
         under_load(args, urls)
+    if args.soak:
+        soak(args, urls)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ import base64
 import logging
 from urllib.parse import urlencode
 
-import qrcode
-import qrcode.image.svg
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -82,6 +80,9 @@ def secret_of(device: TOTPDevice) -> str:
 
 def qr_svg(device: TOTPDevice) -> str:
     """The ``otpauth://`` address as an inline SVG QR code, drawn here, no other host."""
+    import qrcode  # only on enrolment; not every web process's memory
+    import qrcode.image.svg
+
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
     return image.to_string(encoding="unicode")
 

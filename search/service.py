@@ -41,7 +41,6 @@ from search import analysis, indexing, integrity, snippets
 from search.engines import get_engine
 from search.engines import rows as engine_rows
 from search.engines.base import FACETS, SORTS, EngineRequest, SearchFilters
-from search.engines.elasticsearch import ElasticsearchEngine
 from search.models import EntryKind, EntryStatus
 from search.query import MAX_QUERY_LENGTH, ParsedQuery, parse
 
@@ -246,7 +245,7 @@ def search(
 
     engine = get_engine()
     # Elasticsearch keeps its own index; the database engines read ours.
-    index_broken = not isinstance(engine, ElasticsearchEngine) and integrity.guard() is not None
+    index_broken = engine.name != "elasticsearch" and integrity.guard() is not None
     request_args = {
         "query": parsed,
         "tokens": tokens_for(user, scope),

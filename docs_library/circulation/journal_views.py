@@ -11,9 +11,6 @@ import csv
 import io
 from urllib.parse import urlencode
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -256,6 +253,10 @@ def journal_xlsx(request, organisation_id):
     rows = _rows(organisation, form)
     if rows is None:
         return journal(request, organisation_id)
+    # Imported here: openpyxl costs every web process tens of MB, an export is rare.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Journal")[:31])
     sheet.append(_headings())

@@ -22,7 +22,6 @@ from home import page_cache
 
 from ..access import records_showing
 from ..models import DocumentPage, ExtractionStatus, LibraryDocument
-from .extraction import FAILED, extract_text
 
 logger = logging.getLogger("sandyq.extraction")
 
@@ -52,6 +51,11 @@ def extract_document(document: LibraryDocument, **limits) -> LibraryDocument:
     settings for this file: ``retry_extraction`` tries a genuine file again
     with more room than the site allows every upload.
     """
+    # Imported here: the readers of PDF, office and image files (pypdfium2,
+    # pytesseract, python-docx, odfpy: tens of MB) are the worker's, not every
+    # web process's, which only queues the task.
+    from .extraction import FAILED, extract_text
+
     with local_copy(document.file) as path:
         # Text and preview come from a child process: a hostile file can
         # exhaust its memory, not this worker's.

@@ -19,7 +19,7 @@ from django.utils import translation
 
 from wagtail.users.models import UserProfile
 
-from docs_library.files import tasks
+from docs_library.files import extraction
 from docs_library.files.extraction import extract_text as real_extract_text
 from docs_library.files.tasks import extract_document
 from docs_library.models import ExtractionFailure, ExtractionStatus, LibraryDocument
@@ -161,7 +161,7 @@ def test_retry_extraction_takes_other_limits_than_the_sites(district, monkeypatc
         asked.append(limits)
         return real_extract_text(*args, **limits)
 
-    monkeypatch.setattr(tasks, "extract_text", extract_text)
+    monkeypatch.setattr(extraction, "extract_text", extract_text)
     retry(str(document.pk), "--memory-limit", "2048", "--max-ocr-pages", "500")
     assert asked[0]["memory_limit"] == 2048 * 1024 * 1024
     assert asked[0]["max_ocr_pages"] == 500

@@ -209,7 +209,13 @@ def _read_file(path, mime, max_ocr_pages, timeout, ocr_languages, preview_width,
         # escape into the task runner.
         logger.warning("Text extraction failed for %s", path, exc_info=True)
         result = ExtractionResult("", None, FAILED, _describe(error, kind, path), reason=DAMAGED)
-    _tidy(result)
+    result.text = _clean_text(result.text)
+    if len(result.text) > MAX_TEXT_CHARS:
+        result.text = result.text[:MAX_TEXT_CHARS]
+        result.error = " ".join(
+            filter(None, [result.error, f"The text was cut at {MAX_TEXT_CHARS} characters."])
+        )
+    result.language = detect_language(result.text)
     if preview_width and result.status != ENCRYPTED:
         image = render_preview(path, mime, width=preview_width)
         if image is not None:
@@ -219,39 +225,11 @@ def _read_file(path, mime, max_ocr_pages, timeout, ocr_languages, preview_width,
     return result
 
 
-def _tidy(result):
-    """Clean the text, cut it to the limit and tell its language (child and parent alike)."""
-    result.text = _clean_text(result.text)
-    if len(result.text) > MAX_TEXT_CHARS:
-        result.text = result.text[:MAX_TEXT_CHARS]
-        result.error = " ".join(
-            filter(None, [result.error, f"The text was cut at {MAX_TEXT_CHARS} characters."])
-        )
-    result.language = detect_language(result.text)
-    return result
-
-
-#: A plain-text file up to this size may be read without a child process.
-SMALL_TEXT_BYTES = 1024 * 1024
-
-
-def read_small_text(data: bytes) -> ExtractionResult | None:
-    """What extraction makes of a small plain-text file, read in this process.
-
-    Decoding a megabyte of UTF-8 cannot exhaust memory or hang, so the child
-    (a fork per file) buys nothing for such files; ``import_archive`` reads
-    thousands of them. The result is the one the child would give: the same
-    cleaning, limits and language. ``None`` for anything larger.
-    """
-    if len(data) > SMALL_TEXT_BYTES:
+def read_small_text(path, limit=1024 * 1024):
+    """``extract_text`` of a text file up to ``limit`` bytes, here: no child needed."""
+    if os.path.getsize(path) > limit:
         return None
-    try:
-        result = _finish(data.decode("utf-8-sig"), None)
-    except UnicodeDecodeError as error:
-        result = ExtractionResult(
-            "", None, FAILED, f"The text is not UTF-8 ({error}).", reason=DAMAGED
-        )
-    return _tidy(result)
+    return _read_file(os.fspath(path), "text/plain", 0, DEFAULT_TIMEOUT, "", None, limit)
 
 
 # The sandbox ----------------------------------------------------------------

@@ -440,7 +440,9 @@ class Command(BaseCommand):
         document = item.document
         result = None
         if document.mime_type == TEXT:
-            result = read_small_text(item.path.read_bytes())
+            # Decoding a small text file cannot exhaust memory or hang: the child
+            # process (a fork per file) would cost more than reading it.
+            result = read_small_text(item.path)
         if result is not None:
             document.extracted_text = result.text
             document.page_count = result.page_count

@@ -35,15 +35,17 @@ def user_tokens(user) -> frozenset[str] | None:
     return roles.principal(user).tokens
 
 
-def record_tokens(record: DocumentPage, chain: list[int] | None = None) -> set[str]:
+def record_tokens(
+    record: DocumentPage, chain: list[int] | None = None, root_id: int | None = None
+) -> set[str]:
     """The tokens that open ``record``, from its place in the tree and its level.
 
-    ``chain``: the record's ``roles.inheritance_chain``, when the caller has
-    read it already for many records at once.
+    ``chain`` and ``root_id``: the record's ``roles.inheritance_chain`` and
+    ``roles.site_root_id()``, when the caller has read them for many records.
     """
     if chain is None:
         chain = roles.inheritance_chain(record) if record.path else []
-    points = [*chain, roles.site_root_id()]
+    points = [*chain, root_id if root_id is not None else roles.site_root_id()]
     if not record.live:
         return {editor_token(page_id) for page_id in points}
     tokens = set()
@@ -85,7 +87,10 @@ def refresh_tokens(records) -> int:
 
 def _refresh_batch(records) -> int:
     chains = roles.inheritance_chains([record for record in records if record.path])
-    wanted = {record.pk: record_tokens(record, chains.get(record.path, [])) for record in records}
+    root_id = roles.site_root_id()
+    wanted = {
+        record.pk: record_tokens(record, chains.get(record.path, []), root_id) for record in records
+    }
     with transaction.atomic():
         stored = {record.pk: set() for record in records}
         for page_id, token in DocumentAccess.objects.filter(page_id__in=stored).values_list(

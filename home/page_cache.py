@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+from contextlib import contextmanager
 
 from django.apps import apps
 from django.conf import settings
@@ -123,8 +125,13 @@ def purge(*pages) -> None:
     """Every cached page and fragment is stale from now on (and again at commit).
 
     ``pages`` (optional) are purged from a frontend cache (proxy, CDN) too, with
-    the pages that list them.
+    the pages that list them. Inside ``purge_once`` the purge waits for its end.
     """
+    waiting = getattr(_once, "pages", None)
+    if waiting is not None:
+        _once.asked = True
+        waiting.update({page.pk: page for page in pages})
+        return
     _bump()
     connection = transaction.get_connection()
     if connection.in_atomic_block and not any(
@@ -133,6 +140,32 @@ def purge(*pages) -> None:
         transaction.on_commit(_bump)
     if pages and getattr(settings, "WAGTAILFRONTENDCACHE", None):
         transaction.on_commit(lambda: purge_frontend(pages))
+
+
+_once = threading.local()
+
+
+@contextmanager
+def purge_once():
+    """Purges asked for inside wait, and happen once when it ends (also on an error).
+
+    For bulk work that changes thousands of rows (``import_archive``): the cache
+    starts over once instead of once per row. What was committed meanwhile may
+    be missing from cached pages until the end; nothing private is shown, since
+    only purges wait, never the rows' own access tokens. Nested uses purge at the
+    end of the outermost one.
+    """
+    if getattr(_once, "pages", None) is not None:
+        yield
+        return
+    _once.pages, _once.asked = {}, False
+    try:
+        yield
+    finally:
+        pages, asked = _once.pages, _once.asked
+        _once.pages = None
+        if asked:
+            purge(*pages.values())
 
 
 def purge_frontend(pages) -> None:

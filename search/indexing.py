@@ -271,30 +271,20 @@ def entry_values(page, regions: RegionLookup | None = None, text: PageText | Non
     return values
 
 
-#: Characters of distinct keys given to Wagtail's database backend (the admin's
-#: search); its PostgreSQL tsvector holds the raw fields too, within 1 MB.
-WAGTAIL_TERMS_CHARS = 20_000
-
-
 def search_terms(page) -> str:
-    """The analysed keys of a page, for the ``search_terms`` field Wagtail indexes.
+    """The analysed keys of a page, for the ``search_terms`` field of Wagtail's backends.
 
-    Registered as the ``sandyq_search_terms`` hook; the page models call it so
-    that Wagtail's own backends index the same keys as ``SearchEntry``:
-    Elasticsearch all of them, in order (``search.backends`` hands them over);
-    Wagtail's database backend, which only serves the admin's search, each
-    distinct key once, up to :data:`WAGTAIL_TERMS_CHARS`.
+    Registered as the ``sandyq_search_terms`` hook; the page models call it.
+    Elasticsearch gets all the keys, in order: ``search.backends`` works them out
+    with the page's other ``sandyq_*`` fields and hands them over here. Wagtail's
+    database backend gets none: in Sandyq it only answers the admin's page
+    search, explorer search and page choosers, which all call ``autocomplete``
+    and so read only the autocomplete fields (titles, registration numbers);
+    the keys it was given were a second analysis of every page, never read
+    (``docs/search.md``, "Wagtail's own index").
     """
     cached = getattr(page, "_sandyq_terms", None)
-    if cached is not None:  # the Elasticsearch document is being built
-        return cached
-    if not is_searched(page):
-        return ""
-    values = analysed(page_text(page))
-    terms = " ".join(dict.fromkeys(f"{values['title_keys']} {values['text_keys']}".split()))
-    if len(terms) > WAGTAIL_TERMS_CHARS:
-        terms = terms[:WAGTAIL_TERMS_CHARS].rsplit(" ", 1)[0]
-    return terms
+    return cached or ""
 
 
 # --- writing the database index ------------------------------------------------
@@ -324,6 +314,12 @@ def _split(values: dict) -> tuple[dict, dict]:
     """Entry columns and token columns, which live in two tables (see search.models)."""
     text = {name: values[name] for name in TEXT_FIELDS}
     return {k: v for k, v in values.items() if k not in TEXT_FIELDS}, text
+
+
+def index_records(record_ids) -> int:
+    """Write the entries of these records in one go (a bulk import's batch)."""
+    pages = list(_indexable(DocumentPage).filter(pk__in=list(record_ids)))
+    return _write_batch(pages, RegionLookup.load()) if pages else 0
 
 
 def records_showing(document: LibraryDocument):

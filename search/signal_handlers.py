@@ -15,6 +15,7 @@ from django.db.models.signals import post_save
 from wagtail.signals import post_page_move
 
 from docs_library.models import DocumentPage
+from docs_library.signals import records_imported
 from home.models import HomePage, RegionalBranchPage
 from home.signals import inheritance_changed
 
@@ -31,6 +32,11 @@ def page_saved(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
         return
     update_entry_task.enqueue(instance.pk)
+
+
+def records_were_imported(sender, records, **kwargs):
+    """A bulk import inserted records without saving each: their entries, at once."""
+    indexing.index_records([record.pk for record in records])
 
 
 def extraction_finished(sender, task_result, **kwargs):
@@ -61,5 +67,6 @@ def register():
             forget_region_names, sender=model, dispatch_uid=f"search_names_{model.__name__}"
         )
     task_finished.connect(extraction_finished, dispatch_uid="search_extraction_finished")
+    records_imported.connect(records_were_imported, dispatch_uid="search_records_imported")
     post_page_move.connect(page_moved, dispatch_uid="search_page_moved")
     inheritance_changed.connect(inheritance_changed_below, dispatch_uid="search_inheritance")

@@ -225,6 +225,13 @@ def _read_file(path, mime, max_ocr_pages, timeout, ocr_languages, preview_width,
     return result
 
 
+def read_small_text(path, limit=1024 * 1024):
+    """``extract_text`` of a text file up to ``limit`` bytes, here: no child needed."""
+    if os.path.getsize(path) > limit:
+        return None
+    return _read_file(os.fspath(path), "text/plain", 0, DEFAULT_TIMEOUT, "", None, limit)
+
+
 # The sandbox ----------------------------------------------------------------
 
 

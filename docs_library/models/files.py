@@ -210,6 +210,19 @@ class LibraryDocument(AbstractDocument):
         Raises ``ValidationError`` with a message for the uploader when the file
         is refused; nothing is stored then.
         """
+        document = cls.stored_upload(upload, title=title, user=user, collection=collection)
+        try:
+            document.save()
+        except Exception:
+            document.file.delete(save=False)  # no stored file without its row
+            raise
+        return document
+
+    @classmethod
+    def stored_upload(cls, upload, *, title: str = "", user=None, collection=None):
+        """``from_upload`` without saving the row: the file is checked and stored,
+        the document is not (``import_archive`` inserts a batch of them at once;
+        whoever calls this deletes the stored file if the row is never saved)."""
         from wagtail.models import Collection
 
         info = validate_upload(upload, upload.name)
@@ -222,9 +235,8 @@ class LibraryDocument(AbstractDocument):
         try:
             document.apply_upload(info)
             document._set_file_hash()
-            document.save()
         except Exception:
-            document.file.delete(save=False)  # no stored file without its row
+            document.file.delete(save=False)
             raise
         return document
 

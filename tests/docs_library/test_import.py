@@ -244,3 +244,187 @@ def test_a_csv_with_an_unknown_column_is_refused(tmp_path, library):
     metadata.write_text("file,title,nomer\nа.pdf,А,1\n", encoding="utf-8")
     with pytest.raises(CommandError, match="unknown: nomer"):
         run(tmp_path, "--library", str(library.pk), "--metadata", str(metadata))
+
+
+# --- at archive scale: batches, search, the admin, resuming, the page cache ---------------
+
+WORD = "зангартау"  # in every generated file, in no other text; no Kazakh-only letter
+
+
+def text_files(folder, count, start=0):
+    """``count`` one-paragraph text files, Kazakh and Russian, as an old drive holds them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(start, start + count):
+        if number % 2:
+            body = f"Облыстық кеңестің {number}-отырысының хаттамасы. {WORD} партия жиналысы."
+        else:
+            body = f"Протокол заседания № {number} областного совета. {WORD} собрание партии."
+        (folder / f"Хаттама {number} 0{number % 9 + 1}.03.2019.txt").write_text(body, "utf-8")
+    return folder
+
+
+@pytest.fixture
+def people(tree, library):
+    from django.contrib.auth import get_user_model
+
+    from home import roles
+    from tests.factories import PrimaryFactory
+
+    sibling = PrimaryFactory(parent=tree["district"], title="«Береке» БПҰ")
+    users = get_user_model().objects
+    reader = users.create_user("own.reader", password="x")  # noqa: S106
+    sibling_reader = users.create_user("sibling.reader", password="x")  # noqa: S106
+    editor = users.create_user("own.editor", password="x")  # noqa: S106
+    roles.grant(roles.READER, reader, tree["primary"])
+    roles.grant(roles.READER, sibling_reader, sibling)
+    roles.grant(roles.EDITOR, editor, tree["primary"])
+    return {"reader": reader, "sibling": sibling_reader, "editor": editor}
+
+
+def test_imported_records_are_found_by_their_organisations_readers_only(tmp_path, library, people):
+    from django.contrib.auth.models import AnonymousUser
+
+    from docs_library import access
+    from docs_library.models import DocumentAccess
+    from search import service
+
+    text_files(tmp_path / "files", 5)
+    output = run(tmp_path / "files", "--library", str(library.pk), "--access", "organisation")
+    assert "Imported 5, skipped 0, failed 0." in output
+
+    def found(user):
+        results = service.search(user, WORD, scope=service.ARCHIVE, per_page=50)
+        return {result.title for result in results.results}
+
+    titles = set(DocumentPage.objects.child_of(library).values_list("title", flat=True))
+    assert len(titles) == 5
+    assert found(people["reader"]) == titles
+    assert found(people["sibling"]) == set()
+    assert found(AnonymousUser()) == set()
+    for record in DocumentPage.objects.child_of(library):
+        stored = set(DocumentAccess.objects.filter(page=record).values_list("token", flat=True))
+        assert stored == access.record_tokens(record)
+        assert record.language == ("kk" if "хаттамасы" in record.main_file.extracted_text else "ru")
+
+
+def test_imported_records_are_in_the_admin_explorer_and_search_of_the_editor(
+    client, tmp_path, library, people
+):
+    text_files(tmp_path / "files", 3)
+    run(tmp_path / "files", "--library", str(library.pk))
+    client.force_login(people["editor"])
+
+    explorer = client.get(f"/admin/pages/{library.pk}/").content.decode()
+    searched = client.get("/admin/pages/search/", {"q": "Хаттама 1"}).content.decode()
+    record = DocumentPage.objects.get(title="Хаттама 1 02.03.2019")
+    edit = client.get(f"/admin/pages/{record.pk}/edit/")
+    history = client.get(f"/admin/pages/{record.pk}/history/").content.decode()
+
+    for number in range(3):
+        assert f"Хаттама {number} 0{number + 1}.03.2019" in explorer
+    assert "Хаттама 1 02.03.2019" in searched  # Wagtail's own index, as the admin reads it
+    assert edit.status_code == 200
+    assert "Хаттама 1 02.03.2019" in edit.content.decode()
+    assert history.count("Хаттама 1 02.03.2019") >= 1
+
+
+def test_batches_continue_the_library_and_make_whole_records(tmp_path, library):
+    from wagtail.models import Revision
+
+    from search.models import SearchEntry
+
+    text_files(tmp_path / "first", 1)
+    run(tmp_path / "first", "--library", str(library.pk))
+    text_files(tmp_path / "second", 5, start=1)
+
+    output = run(tmp_path / "second", "--library", str(library.pk), "--batch-size", "2")
+
+    assert "Imported 5, skipped 0, failed 0." in output
+    library.refresh_from_db()
+    records = list(DocumentPage.objects.child_of(library).select_related("main_file"))
+    assert len(records) == 6 == library.numchild
+    assert len({record.path for record in records}) == 6
+    assert len({record.slug for record in records}) == 6
+    for record in records:
+        assert record.live and not record.has_unpublished_changes
+        assert record.url_path == f"{library.url_path}{record.slug}/"
+        assert record.latest_revision_id == record.live_revision_id
+        assert Revision.objects.filter(object_id=str(record.pk)).count() == 1
+        assert record.get_latest_revision().as_object().title == record.title
+        actions = list(PageLogEntry.objects.filter(page=record).values_list("action", flat=True))
+        assert sorted(actions) == ["wagtail.create", "wagtail.publish"]
+        assert record.main_file.extraction_status == "done"
+        assert WORD in record.main_file.extracted_text
+        assert record.document_date == datetime.date(2019, 3, int(record.title[-10:-8]))
+    assert SearchEntry.objects.filter(page__in=records).count() == 6
+    assert list(library.get_children().order_by("path").values_list("pk", flat=True)) == sorted(
+        record.pk for record in records
+    )
+
+
+def test_an_import_stopped_between_batches_continues_without_duplicates(
+    tmp_path, library, monkeypatch
+):
+    from docs_library import importing
+
+    folder = text_files(tmp_path / "files", 5)
+    before = stored_files()
+    written = importing.write_batch
+    calls = []
+
+    def stopped_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the administrator's Ctrl-C
+        return written(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "write_batch", stopped_on_the_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run(folder, "--library", str(library.pk), "--batch-size", "2")
+
+    assert DocumentPage.objects.child_of(library).count() == 2
+    assert LibraryDocument.objects.count() == 2
+    assert len(stored_files() - before) == 2  # the unwritten batch left no file
+    monkeypatch.setattr(importing, "write_batch", written)
+
+    output = run(folder, "--library", str(library.pk), "--batch-size", "2")
+
+    assert "Imported 3, skipped 2, failed 0." in output
+    records = DocumentPage.objects.child_of(library)
+    assert records.count() == 5
+    assert len(set(records.values_list("main_file__sha256", flat=True))) == 5
+    assert LibraryDocument.objects.count() == 5
+
+
+def test_a_bad_file_inside_a_batch_is_refused_alone(tmp_path, library):
+    folder = text_files(tmp_path / "files", 4)
+    samples.write(folder, "Хаттама 1 bad.txt", samples.HTML)  # HTML under a .txt name
+    samples.write(folder, "Хаттама 2 bad.txt", b"")
+    (folder / "Хаттама 3 bad.txt").write_bytes("қате".encode("utf-16"))  # not UTF-8
+
+    output = run(folder, "--library", str(library.pk), "--batch-size", "3")
+
+    assert "Imported 4, skipped 0, failed 3." in output
+    assert "Хаттама 2 bad.txt: The file is empty." in output
+    assert DocumentPage.objects.child_of(library).count() == LibraryDocument.objects.count() == 4
+
+
+def test_the_page_cache_is_purged_once_at_the_end(client, settings, tmp_path, library, monkeypatch):
+    from home import page_cache
+
+    settings.SANDYQ_PAGE_CACHE_SECONDS = 600
+    library.default_access_level = "public"
+    library.save_revision().publish()
+    url = library.get_url()
+    assert client.get(url).get(page_cache.HEADER) == "miss"
+    assert client.get(url).get(page_cache.HEADER) == "hit"
+    bumps = []
+    bump = page_cache._bump
+    monkeypatch.setattr(page_cache, "_bump", lambda: (bumps.append(1), bump()))
+
+    run(text_files(tmp_path / "files", 5), "--library", str(library.pk), "--batch-size", "2")
+
+    assert len(bumps) == 1
+    response = client.get(url)
+    assert response.get(page_cache.HEADER) == "miss"
+    assert "Хаттама 4 05.03.2019" in response.content.decode()

@@ -12,6 +12,15 @@ time, never today's by default (the year facet and the date sorts would put
 a decade of paper in this year); the language from its text layer, as
 extraction would detect it (a scan without one stays Kazakh, the default,
 and the report counts such records).
+
+Files are read and checked one by one, and written a batch at a time
+(``docs_library.importing``): one transaction per batch, the pages, revisions,
+history, tokens and search entries of the whole batch in a few statements, the
+page cache purged once at the end. Small text files are read in this process
+(a fork per file would cost more than the file); other files are read by the
+extraction task, as uploads are. A batch that cannot be written (a concurrent
+edit of the library, a constraint) is rolled back and its files imported one
+by one the ordinary way, so each failure is told against its own file.
 """
 
 import csv
@@ -39,8 +48,9 @@ from django.utils.text import slugify
 from wagtail.log_actions import log
 from wagtail.models import Page, Site
 
-from docs_library.files.extraction import extract_text
-from docs_library.files.validation import sha256_of, split_extension
+from docs_library import importing
+from docs_library.files.extraction import FAILED, extract_text, read_small_text
+from docs_library.files.validation import TEXT, sha256_of, split_extension
 from docs_library.models import (
     AccessLevel,
     DocumentLanguage,
@@ -49,7 +59,8 @@ from docs_library.models import (
     DocumentType,
     LibraryDocument,
 )
-from home import roles
+from home import page_cache, roles
+from home.models import nearest_organisation
 
 logger = logging.getLogger("sandyq.import")
 
@@ -76,6 +87,8 @@ LANGUAGE_TIMEOUT = 20
 TITLE_LENGTH = DocumentPage._meta.get_field("title").max_length
 NUMBER_LENGTH = DocumentPage._meta.get_field("registration_number").max_length
 SLUG_LENGTH = 80
+#: Files written per transaction (``--batch-size``).
+BATCH_SIZE = 200
 
 
 def nfc(text: str) -> str:
@@ -264,6 +277,12 @@ class Command(BaseCommand):
             "optional); file is the path below FOLDER or the file's name.",
         )
         parser.add_argument("--user", help="User name recorded as uploader and owner.")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"Files written per transaction (default {BATCH_SIZE}).",
+        )
 
     def handle(self, *args, **options):
         folder = Path(options["folder"])
@@ -281,49 +300,171 @@ class Command(BaseCommand):
         metadata_path = Path(options["metadata"]) if options["metadata"] else None
         self.metadata = read_metadata(metadata_path) if metadata_path else {}
         self.metadata_used: set[str] = set()
-        self.undetected_language = 0
+        self.undetected_language: set[Path] = set()  # a failed batch reads its files again
+
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        self.organisation = nearest_organisation(self.library)
+        # Read once, kept up to date: what is already there (by content) and the
+        # slugs taken, so that no file costs a query to be skipped or named.
+        self.known = set(
+            DocumentPage.objects.child_of(self.library)
+            .exclude(main_file=None)
+            .values_list("main_file__sha256", flat=True)
+        )
+        self.slugs = set(self.library.get_children().values_list("slug", flat=True))
+        self.numbers: set[tuple[int, str]] = set()
 
         files = archive_files(folder, exclude=[metadata_path] if metadata_path else [])
-        imported = skipped = 0
-        failures: list[Failure] = []
-        with tqdm(
-            files,
-            desc=self.library.title[:30],
-            unit="file",
-            file=getattr(self.stderr, "_out", self.stderr),  # tqdm needs the raw stream
-            disable=None,  # no bar when stderr is a log file
-            dynamic_ncols=True,
-        ) as bar:
-            for path in bar:
-                name = readable_name(path.relative_to(folder).as_posix())
-                bar.set_postfix_str(name[-40:], refresh=False)
-                try:
-                    record = self.import_file(path, name)
-                except ValidationError as error:
-                    failures.append(Failure(name, " ".join(str(m) for m in error.messages)))
-                    continue
-                except Exception as error:
-                    logger.exception("Import of %s failed", name)
-                    failures.append(Failure(name, f"{type(error).__name__}: {error}"))
-                    continue
-                if record is None:
-                    skipped += 1
-                    if options["verbosity"] >= 2:
-                        bar.write(f"skipped (already in the library): {name}", file=self.stdout)
-                else:
-                    imported += 1
-                    if options["verbosity"] >= 2:
-                        bar.write(f"imported: {name} → {record.url_path}", file=self.stdout)
+        self.imported = self.skipped = 0
+        self.failures: list[Failure] = []
+        self.verbosity = options["verbosity"]
+        with (
+            page_cache.purge_once(),
+            tqdm(
+                files,
+                desc=self.library.title[:30],
+                unit="file",
+                file=getattr(self.stderr, "_out", self.stderr),  # tqdm needs the raw stream
+                disable=None,  # no bar when stderr is a log file
+                dynamic_ncols=True,
+            ) as bar,
+        ):
+            batch: list[importing.Item] = []
+            try:
+                for path in bar:
+                    name = readable_name(path.relative_to(folder).as_posix())
+                    bar.set_postfix_str(name[-40:], refresh=False)
+                    item = self.attempt(name, lambda path=path, name=name: self.prepare(path, name))
+                    if item is None:
+                        continue
+                    batch.append(item)
+                    if len(batch) >= options["batch_size"]:
+                        self.write(batch, bar)
+                        batch = []
+                if batch:
+                    self.write(batch, bar)
+                    batch = []
+            finally:
+                for item in batch:  # stopped (Ctrl-C) before the batch was written
+                    item.forget_file()
 
-        self.report(imported, skipped, failures)
+        self.report(self.imported, self.skipped, self.failures)
+
+    def attempt(self, name: str, action):
+        """``action()``, or None with the failure noted against ``name``."""
+        try:
+            return action()
+        except ValidationError as error:
+            self.failures.append(Failure(name, " ".join(str(m) for m in error.messages)))
+        except Exception as error:
+            logger.exception("Import of %s failed", name)
+            self.failures.append(Failure(name, f"{type(error).__name__}: {error}"))
+        return None
+
+    def write(self, batch: list[importing.Item], bar) -> None:
+        """The batch in one transaction; if that fails, each file the ordinary way."""
+        try:
+            importing.write_batch(self.library, batch, user=self.user)
+        except Exception:
+            logger.warning(
+                "A batch of %d files failed; importing them one by one", len(batch), exc_info=True
+            )
+            for item in batch:
+                item.forget_file()
+            for item in batch:
+                record = self.attempt(
+                    item.name, lambda item=item: self.import_file(item.path, item.name)
+                )
+                self.done(item.name, record, bar)
+            return
+        for item in batch:
+            self.done(item.name, item.record, bar)
+
+    def done(self, name: str, record: DocumentPage | None, bar) -> None:
+        if record is None:
+            return
+        self.imported += 1
+        self.slugs.add(record.slug)
+        if self.verbosity >= 2:
+            bar.write(f"imported: {name} → {record.url_path}", file=self.stdout)
+
+    def prepare(self, path: Path, name: str) -> importing.Item | None:
+        """Check one file and store it; None when its content is already a record here."""
+        with path.open("rb") as handle:
+            sha256 = sha256_of(handle)
+            if sha256 in self.known:
+                self.metadata_for(name)  # its row is not a typo
+                self.skipped += 1
+                if self.verbosity >= 2:
+                    self.stdout.write(f"skipped (already in the library): {name}")
+                return None
+            row = self.metadata_for(name)
+            record = self.new_record(path, name, row)
+            importing.derive_fields(record, self.organisation)
+            self.check_record(record)
+            upload = File(handle, name=name.rsplit("/", 1)[-1])
+            document = LibraryDocument.stored_upload(
+                upload, title=record.title, user=self.user, collection=self.collection
+            )
+        item = importing.Item(path, name, document, record)
+        try:
+            self.read_language(item, from_file=not row.get("language"))
+        except BaseException:
+            item.forget_file()
+            raise
+        self.known.add(sha256)
+        self.slugs.add(record.slug)
+        if record.registration_number:
+            self.numbers.add((record.registration_year, record.registration_number))
+        return item
+
+    def check_record(self, record: DocumentPage) -> None:
+        """What saving would refuse, asked before anything is stored: the fields, and a
+        registration number already used (in the database or earlier in this run)."""
+        relations = [
+            field.name for field in DocumentPage._meta.concrete_fields if field.is_relation
+        ]
+        tree = ["path", "depth", "numchild", "url_path"]  # set when the batch is written
+        record.clean_fields(exclude=[*relations, *tree])
+        if record.registration_number:  # the constraint's condition, without its query
+            record.validate_constraints()
+        if (record.registration_year, record.registration_number) in self.numbers:
+            [constraint] = DocumentPage._meta.constraints
+            raise ValidationError(constraint.violation_error_message)
+
+    def read_language(self, item: importing.Item, *, from_file: bool) -> None:
+        """A small text file is read here, whole (its extraction is then done); any
+        other file's language comes from its text layer, its text later from the
+        extraction task."""
+        document = item.document
+        result = None
+        if document.mime_type == TEXT:
+            # Decoding a small text file cannot exhaust memory or hang: the child
+            # process (a fork per file) would cost more than reading it.
+            result = read_small_text(item.path)
+        if result is not None:
+            document.extracted_text = result.text
+            document.page_count = result.page_count
+            document.extraction_status = result.status
+            document.extraction_failure = result.reason if result.status == FAILED else ""
+            document.extraction_error = result.error
+            document.language = result.language
+            document.extracted_at = timezone.now()
+            document._needs_extraction = False
+            if from_file:
+                item.record.language = self.known_language(result.language, item.path)
+        elif from_file:
+            item.record.language = self.language_of(item.path, document.mime_type)
 
     def report(self, imported: int, skipped: int, failures: list[Failure]) -> None:
         summary = f"Imported {imported}, skipped {skipped}, failed {len(failures)}."
         style = self.style.ERROR if failures else self.style.SUCCESS
         self.stdout.write(style(summary))
         if self.undetected_language:
+            undetected = len(self.undetected_language)
             self.stdout.write(
-                f"{self.undetected_language} record(s) without a text layer to tell their "
+                f"{undetected} record(s) without a text layer to tell their "
                 "language (scans) were given Kazakh; correct them in the admin or give a "
                 "language in the metadata CSV."
             )
@@ -393,15 +534,18 @@ class Command(BaseCommand):
     def language_of(self, path: Path, mime: str) -> str:
         """The language of the file's text layer; Kazakh when it has none (a scan)."""
         found = extract_text(path, mime, max_ocr_pages=0, timeout=LANGUAGE_TIMEOUT).language
+        return self.known_language(found, path)
+
+    def known_language(self, found: str, path: Path) -> str:
         if found not in DocumentLanguage.values:
-            self.undetected_language += 1
+            self.undetected_language.add(path)
             found = DocumentLanguage.KAZAKH
         return found
 
     def free_slug(self, title: str) -> str:
         """Like Wagtail's own slug for a title, shortened: archive titles can be whole sentences."""
         base = slugify(title, allow_unicode=True)[:SLUG_LENGTH].strip("-") or "document"
-        taken = set(
+        taken = self.slugs | set(
             self.library.get_children().filter(slug__startswith=base).values_list("slug", flat=True)
         )
         slug, suffix = base, 1

@@ -47,10 +47,8 @@ def check(uploads) -> list:
         try:
             validate_upload(upload, upload.name)
         except ValidationError as error:
-            raise ValidationError(
-                _("%(name)s: %(reason)s")
-                % {"name": os.path.basename(upload.name), "reason": " ".join(error.messages)}
-            ) from None
+            name = os.path.basename(upload.name)
+            raise ValidationError(f"{name}: {' '.join(error.messages)}") from None
     return uploads
 
 
@@ -83,7 +81,7 @@ def store(execution, user, uploads, stored: list) -> list[int]:
         stored.append(document)
         document.refresh_from_db(fields=["preview"])  # an immediate task made one already
         name = document.filename
-        title = (_("Report: %(name)s") % {"name": os.path.splitext(name)[0]})[:255]
+        title = (_("Report: %(text)s") % {"text": os.path.splitext(name)[0]})[:255]
         page = DocumentPage(
             title=title,
             slug=f"{slugify(title, allow_unicode=True)[:60]}-{uuid.uuid4().hex[:8]}",

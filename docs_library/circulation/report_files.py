@@ -94,7 +94,8 @@ def store(execution, user, uploads, stored: list) -> list[int]:
         library.add_child(instance=page)
         ReportFile.objects.create(execution=execution, record=page)
         log(instance=page, action="wagtail.create", user=user)
-        page.save_revision(user=user).publish(user=user)
+        # Published by the report, not by the reporter's page rights (a Reader may report).
+        page.save_revision(user=user).publish(user=user, skip_permission_checks=True)
         access.refresh_tokens([page])  # now that ``ReportFile`` ties it to the issuer
         made.append(page.pk)
     return made

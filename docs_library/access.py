@@ -15,7 +15,9 @@ What opens a record, by its access level:
 - members: any signed-in, active user (``members``);
 - organisation: a role on the record, its library, its organisation or any page
   above, up to the first page that blocks inheritance (``role:<page>``);
-  for a circular, the same for each organisation it is addressed to;
+  for a circular, the same for each organisation it is addressed to; for a
+  record with assignments, each executor organisation; for a report's file,
+  the organisation that issued the assignment;
 - restricted: a role granted on the record itself, or Manager on the way up
   (``role:<record>``, ``mgr:<page>``);
 - not yet published (draft, in review): Contributors and above of the subtree

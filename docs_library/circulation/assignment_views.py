@@ -38,6 +38,10 @@ class OrganisationsChoice(forms.ModelMultipleChoiceField):
 
 
 class PeopleChoice(forms.ModelMultipleChoiceField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.counted_under = {}  # person id → the organisation's name they count under
+
     def label_from_instance(self, obj):
         name = obj.get_full_name() or obj.get_username()
         counted = self.counted_under.get(obj.pk)
@@ -111,7 +115,11 @@ class IssueForm(forms.Form):
         named = access.nameable_people(organisation, record) if organisation else {}
         names = organisation_names(set(named.values()))
         people = self.fields["people"]
-        people.queryset = get_user_model().objects.filter(pk__in=[u.pk for u in named])
+        people.queryset = (
+            get_user_model()
+            .objects.filter(pk__in=[u.pk for u in named])
+            .order_by("last_name", "first_name", "username")
+        )
         people.counted_under = {
             user.pk: names[unit].display_name for user, unit in named.items() if unit in names
         }

@@ -145,6 +145,8 @@ def issue(
     people = list({person.pk: person for person in people}.values())
     if not text:
         raise ValidationError(_("Write what is to be done."))
+    if parent is not None and parent.organisation_id is None:
+        raise ValidationError(_("Only an organisation's execution is passed further down."))
     organisation = parent.organisation if parent is not None else record.organisation
     if organisation is None:
         raise ValidationError(_("This record belongs to no organisation."))

@@ -88,9 +88,10 @@ class Execution(models.Model):
     organisation = models.ForeignKey(
         Page, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    # A named person executes it themselves (kept, not deleted with them: deactivate people).
+    # A named person executes it themselves. Deleted with them, as an organisation's with
+    # its page (deactivate people instead to keep their work counted).
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     # Where a named person is counted (discipline, journals): the organisation where they
     # hold a role nearest the issuing organisation (``access.nameable_people``).

@@ -84,6 +84,15 @@ def test_only_open_work_of_an_organisation_is_passed_down(passed):
     )
     own = own.executions.get()
     assert not access.may_pass_on(named, own)  # a named person reports themselves
+    with pytest.raises(ValidationError, match="Төмен тек ұйымның орындауы"):
+        assignments.issue(
+            passed["record"],
+            named,
+            text="Әрі қарай",
+            deadline=days(3),
+            executors=[passed["primaries"][0]],
+            parent=own,
+        )
 
 
 # --- bad input -------------------------------------------------------------------------------

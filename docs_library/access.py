@@ -15,7 +15,9 @@ What opens a record, by its access level:
 - members: any signed-in, active user (``members``);
 - organisation: a role on the record, its library, its organisation or any page
   above, up to the first page that blocks inheritance (``role:<page>``);
-  for a circular, the same for each organisation it is addressed to;
+  for a circular, the same for each organisation it is addressed to; for a
+  record with assignments, each executor organisation; for a report's file,
+  the organisation that issued the assignment;
 - restricted: a role granted on the record itself, or Manager on the way up
   (``role:<record>``, ``mgr:<page>``);
 - not yet published (draft, in review): Contributors and above of the subtree
@@ -44,6 +46,7 @@ from .access_tokens import (  # noqa: F401 (re-exported: callers ask access.py)
 from .lifecycle.states import TRANSITIONS
 from .lifecycle.workflow import approvers_for, reviewers_for, reviews_somewhere
 from .models import (
+    OPEN_STATES,
     AccessLevel,
     DocumentAccess,
     DocumentAttachment,
@@ -51,6 +54,7 @@ from .models import (
     Execution,
     LibraryDocument,
     OrganisationReviewTask,
+    ReportFile,
 )
 
 
@@ -325,14 +329,27 @@ def may_acknowledge(user, distribution) -> bool:
 
 @register_token_source
 def executor_organisations(record):
-    """The executor organisations of the record's assignments open it to their people,
-    as a circular's addressees do (organisation-level records; restricted ones
-    take no assignments)."""
+    """The executor organisations of the record's assignments (sub-assignments too) open
+    it to their people, as a circular's addressees do (organisation-level records;
+    restricted ones take no assignments). Named people open nothing: only those who
+    may read the record already are named (``nameable_people``)."""
     if not record.pk:
         return []
     return Page.objects.filter(
         pk__in=Execution.objects.filter(assignment__record_id=record.pk).values("organisation_id")
     ).values_list("pk", "path", "depth", named=True)
+
+
+@register_token_source
+def report_file_receivers(record):
+    """A file sent with a report (``ReportFile``) opens to the organisation that issued
+    the assignment too, as the report itself does, across a block of inheritance."""
+    if not record.pk:
+        return []
+    issuers = ReportFile.objects.filter(record_id=record.pk).values(
+        "execution__assignment__organisation_id"
+    )
+    return Page.objects.filter(pk__in=issuers).values_list("pk", "path", "depth", named=True)
 
 
 def _active(user) -> bool:
@@ -354,19 +371,78 @@ def may_issue_assignment(user, record) -> bool:
     return can_view(user, record)
 
 
-def may_report(user, execution) -> bool:
-    """Report on an execution: Readers and above of the executor organisation
-    (``ACKNOWLEDGE`` there), who may read the record the assignment is about."""
-    return (
-        _active(user)
-        and roles.has_site_permission(user, execution.organisation, roles.ACKNOWLEDGE)
-        and can_view(user, execution.assignment.record)
+def may_pass_on(user, execution) -> bool:
+    """Pass a sub-assignment down from an organisation's execution: whoever could issue
+    assignments in the executor organisation (``MANAGE_RECORDS`` there), while the
+    work is open and the record published and readable to them."""
+    if not (_active(user) and execution.organisation_id and execution.state in OPEN_STATES):
+        return False
+    record = execution.assignment.record
+    if not record.live:
+        return False
+    if not (
+        user.is_superuser
+        or roles.has_site_permission(user, execution.organisation, roles.MANAGE_RECORDS)
+    ):
+        return False
+    return can_view(user, record)
+
+
+def nameable_people(organisation, record, user_ids=None) -> dict:
+    """The people an assignment issued by ``organisation`` on ``record`` may name as
+    executors, each with the organisation they are counted under: active people
+    holding a role (themselves or through a group) on an organisation at or below
+    ``organisation``, who may read the record (naming opens nothing). They count
+    under the organisation of that role nearest ``organisation``: the highest one,
+    on equal depth the first in the tree. ``user_ids``: only these."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    pages = {
+        pk: (depth, path)
+        for pk, path, depth in Page.objects.filter(path__startswith=organisation.path)
+        .type(*organisation_page_models())
+        .values_list("pk", "path", "depth")
+    }
+    held: dict[int, set[int]] = {}  # person or group → pages
+    by_group: dict[int, set[int]] = {}
+    for chunk in roles.chunks(pages):
+        for grant in roles.grants_on_pages(chunk):
+            target = held if grant.user_id else by_group
+            target.setdefault(grant.user_id or grant.group_id, set()).add(grant.page_id)
+    for chunk in roles.chunks(by_group):
+        members = User.groups.through.objects.filter(group_id__in=chunk)
+        for user_id, group_id in members.values_list("user_id", "group_id"):
+            held.setdefault(user_id, set()).update(by_group[group_id])
+    if user_ids is not None:
+        held = {pk: held[pk] for pk in set(user_ids) & held.keys()}
+    people = User.objects.filter(pk__in=held, is_active=True).order_by(
+        "last_name", "first_name", "username"
     )
+    return {
+        user: min(held[user.pk], key=pages.__getitem__)
+        for user in users_who_may_view(record, people)
+    }
+
+
+def may_report(user, execution) -> bool:
+    """Report on an execution: a named person themselves; for an organisation, its
+    Readers and above (``ACKNOWLEDGE`` there); either while they may read the
+    record the assignment is about."""
+    if not _active(user):
+        return False
+    if execution.person_id is not None:
+        if execution.person_id != user.pk:
+            return False
+    elif not roles.has_site_permission(user, execution.organisation, roles.ACKNOWLEDGE):
+        return False
+    return can_view(user, execution.assignment.record)
 
 
 def may_decide(user, assignment) -> bool:
     """Follow an assignment's executions, accept and return reports: its issuer and
-    those who manage records in the issuing organisation, while they may read the
+    those who manage records in the issuing organisation (for a sub-assignment,
+    the executor organisation it was passed down from), while they may read the
     record (a withdrawn record's assignments stay open to them)."""
     if not _active(user):
         return False

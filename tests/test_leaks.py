@@ -7,10 +7,12 @@ the record does not find it. File channels are judged by status: 200 for those
 who may, a sign-in redirect for anonymous visitors, 404 for the rest.
 """
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from wagtail.models import Page, PageViewRestriction
 
@@ -346,3 +348,145 @@ class LeakAfterChanges(TestCase):
         self.library.move(self.other, pos="last-child")
         self.library.refresh_from_db()
         self.assertTrue(self.sees())
+
+
+class AssignmentChannelLeaks(TestCase):
+    """The assignments' own channels as rows of the matrix: the files sent with a report
+    (each a record of the executor's library) and the pages of a sub-assignment.
+
+    A record of each level an assignment may take (public, members, organisation)
+    lives in the region's library; the region assigns it to the district, whose
+    reader reports with a file bearing the record's token; the region's editor
+    passes a sub-assignment from the district's execution down to the primary.
+    """
+
+    LEVELS = ["public", "members", "organisation"]
+
+    @classmethod
+    def setUpTestData(cls):
+        from docs_library.circulation import assignments
+        from docs_library.models import ReportFile
+
+        home = central_office()
+        cls.region = RegionFactory(parent=home, title="Қарағанды облысы")
+        cls.district = DistrictFactory(parent=cls.region, title="Абай ауданы")
+        cls.primary = PrimaryFactory(parent=cls.district, title="«Бірлік» БПҰ")
+        other_region = RegionFactory(parent=home, title="Ақмола облысы")
+        library = LibraryFactory(parent=cls.region, title="Шешімдер")
+        LibraryFactory(parent=cls.district, title="Есептер")
+        User = get_user_model()
+        cls.users = {"anonymous": None}
+        for name in USERS[1:]:
+            cls.users[name] = User.objects.create_user(
+                name, f"{name}@example.kz", "pass", is_superuser=name == "superuser"
+            )
+        roles.grant(roles.READER, cls.users["other_member"], other_region)
+        roles.grant(roles.READER, cls.users["primary_member"], cls.primary)
+        roles.grant(roles.READER, cls.users["district_reader"], cls.district)
+        roles.grant(roles.EDITOR, cls.users["region_editor"], cls.region)
+
+        cls.assignments, cls.subs, cls.sub_executions, cls.files = {}, {}, {}, {}
+        deadline = timezone.localdate() + datetime.timedelta(days=10)
+        for number, level in enumerate(cls.LEVELS):
+            secret = token(level)
+            record = DocumentPage(
+                title=f"Шешім {secret}", slug=f"decision-{number}", access_level=level
+            )
+            library.add_child(instance=record)
+            record.save_revision().publish()
+            record.refresh_from_db()
+            assignment, _created = assignments.issue(
+                record,
+                cls.users["region_editor"],
+                text="Жиналыс өткізу",
+                deadline=deadline,
+                executors=[cls.district],
+            )
+            execution = assignment.executions.get()
+            sub, _created = assignments.issue(
+                record,
+                cls.users["region_editor"],
+                text="Бастауыш ұйымда өткізу",
+                deadline=deadline,
+                executors=[cls.primary],
+                parent=execution,
+            )
+            file = upload(samples.kazakh_pdf(text=f"Есеп {secret}"), f"{secret}.pdf")
+            assignments.report(execution, cls.users["district_reader"], f"Өтті {secret}", [file])
+            cls.assignments[level] = assignment
+            cls.subs[level] = sub
+            cls.sub_executions[level] = sub.executions.get()
+            cls.files[level] = DocumentPage.objects.get(
+                pk=ReportFile.objects.get(execution=execution).record_id
+            )
+
+    # Who may read each level's report file: the file is a record of the district's
+    # library, as open as the assigned record, and opens to the issuing region too.
+    FILE_VISIBLE = {
+        "public": EVERYONE,
+        "members": EVERYONE - {"anonymous"},
+        "organisation": {"district_reader", "region_editor", "superuser"},
+    }
+
+    def as_user(self, name):
+        self.client.logout()
+        if self.users[name] is not None:
+            self.client.force_login(self.users[name])
+
+    def check_status(self, channel, url_for_level, visible):
+        for user in USERS:
+            self.as_user(user)
+            for level in self.LEVELS:
+                with self.subTest(channel=channel, user=user, level=level):
+                    url = url_for_level(level)
+                    response = self.client.get(url)
+                    if user in visible[level]:
+                        self.assertEqual(response.status_code, 200)
+                    elif user == "anonymous":
+                        self.assertEqual(response.status_code, 302)
+                        self.assertIn(reverse("login"), response["Location"])
+                    else:
+                        self.assertEqual(response.status_code, 404)
+                        if token(level) not in url:  # a 404 page links the URL asked for
+                            self.assertNotIn(token(level), response.content.decode())
+
+    def test_report_files(self):
+        """A report's file and its record page, like any record's, by the file's level."""
+        self.check_status(
+            "report file", lambda level: self.files[level].main_file.url, self.FILE_VISIBLE
+        )
+        self.check_status(
+            "report file record", lambda level: self.files[level].url, self.FILE_VISIBLE
+        )
+
+    def test_report_files_listed_on_the_assignment_page(self):
+        """The author's page lists the files only to those it opens for (its deciders)."""
+        deciders = {"region_editor", "superuser"}
+        self.check_status(
+            "assignment page",
+            lambda level: reverse("circulars:assignment", args=[self.assignments[level].pk]),
+            dict.fromkeys(self.LEVELS, deciders),
+        )
+        self.as_user("region_editor")
+        for level in self.LEVELS:
+            url = reverse("circulars:assignment", args=[self.assignments[level].pk])
+            html = self.client.get(url).content.decode()
+            with self.subTest(level=level):
+                self.assertIn(f'data-report-file="{self.files[level].pk}"', html)
+                self.assertIn(f'data-sub-assignment="{self.subs[level].pk}"', html)
+
+    def test_sub_assignment_pages(self):
+        """A sub-assignment's page opens to those who decide on it (who passed it down,
+        the managers of records of the district, through their inherited role); its
+        execution's page to the primary's people, who may now read the record."""
+        self.check_status(
+            "sub-assignment page",
+            lambda level: reverse("circulars:assignment", args=[self.subs[level].pk]),
+            dict.fromkeys(self.LEVELS, {"region_editor", "superuser"}),
+        )
+        executors = {"primary_member", "district_reader", "region_editor", "superuser"}
+        self.check_status(
+            "sub-execution page",
+            lambda level: reverse("circulars:execution", args=[self.sub_executions[level].pk]),
+            dict.fromkeys(self.LEVELS, executors),
+        )

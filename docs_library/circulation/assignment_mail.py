@@ -5,8 +5,8 @@ reminders (``manage.py send_assignment_reminders``).
 Who is told:
 - issued, returned, accepted, due soon, overdue: the staff of the executor
   organisation (their own roles there allowing ``ACKNOWLEDGE``, as for a
-  circular; read through ``home.roles`` by ``notifications.staff_of``), and for
-  a decision also whoever sent the report;
+  circular; read through ``home.roles`` by ``notifications.staff_of``), or the
+  person named as the executor, and for a decision also whoever sent the report;
 - report submitted: the assignment's issuer and those granted a role allowing
   ``MANAGE_RECORDS`` on the issuing organisation itself (who may decide).
 Whoever took the step is not told of it. Every mail names the record, so it
@@ -101,6 +101,7 @@ def _executions(ids) -> list:
             "pk",
             "assignment_id",
             "organisation_id",
+            "person_id",
             "report",
             "comment",
             "reported_by_id",
@@ -111,8 +112,11 @@ def _executions(ids) -> list:
     assignments = Assignment.objects.select_related("record", "organisation", "issued_by").in_bulk(
         {row.assignment_id for row in rows}
     )
+    people = get_user_model().objects.in_bulk({row.person_id for row in rows} - {None})
     for row in rows:
         row.assignment = assignments[row.assignment_id]
+        if row.person_id:
+            row.person = people[row.person_id]
     return rows
 
 
@@ -122,9 +126,12 @@ def _describe(execution, names, for_decider: bool) -> dict:
     page = "circulars:assignment" if for_decider else "circulars:execution"
     target = execution.assignment_id if for_decider else execution.pk
     name = names.get(execution.organisation_id)
+    label = name.display_name if name else ""
+    if execution.person_id:
+        label = execution.executor_name
     return {
         "execution": execution,
-        "organisation": name.display_name if name else "",
+        "organisation": label,
         "url": absolute(reverse(page, args=[target])),
     }
 
@@ -157,14 +164,17 @@ def deliver(kind, executions, user_ids, *, staff=None, actor_id=None, for_decide
         else:
             single.append(user)
     if staff is None:
-        staff = staff_of({execution.organisation_id for execution in executions})
+        staff = _staff(executions)
 
     def theirs(user):
-        """The executions that concern ``user``: their organisations' (all, for deciders)."""
+        """The executions that concern ``user``: their organisations' and their own
+        (all, for deciders)."""
         mine = [
             execution
             for execution in executions
-            if for_decider or execution.organisation_id in staff.get(user.pk, ())
+            if for_decider
+            or execution.person_id == user.pk
+            or (execution.organisation_id and execution.organisation_id in staff.get(user.pk, ()))
         ]
         if not mine and len(executions) == 1:
             mine = executions  # who reported it, with an inherited role
@@ -177,7 +187,7 @@ def deliver(kind, executions, user_ids, *, staff=None, actor_id=None, for_decide
             for execution in theirs(user)
         ]
     )
-    names = organisation_names({execution.organisation_id for execution in executions})
+    names = organisation_names({execution.organisation_id for execution in executions} - {None})
 
     def context_for(user):
         return {
@@ -216,14 +226,19 @@ def notify_assignment_task(kind: str, execution_ids: list[int], actor_id=None) -
                     for_decider=True,
                 )
             continue
-        staff = staff_of({execution.organisation_id for execution in executions})
-        people = set(staff)
+        staff = _staff(executions)
+        people = set(staff) | {e.person_id for e in executions if e.person_id}
         if kind in ("returned", "accepted"):
             people.update(e.reported_by_id for e in executions if e.reported_by_id)
         if kind == "extension_answered":
             people.update(e.extension.requested_by_id for e in executions if e.extension)
         sent += deliver(kind, executions, people, staff=staff, actor_id=actor_id)
     return sent
+
+
+def _staff(executions) -> dict[int, set[int]]:
+    """The staff of the executor organisations (``staff_of``); named people are their own."""
+    return staff_of({e.organisation_id for e in executions if e.organisation_id})
 
 
 def _attach_extensions(executions) -> None:
@@ -323,6 +338,7 @@ def send_digests() -> int:
             DigestEntry.objects.filter(pk__in=ids)
             .select_related(
                 "execution",
+                "execution__person",
                 "execution__assignment",
                 "execution__assignment__record",
             )
@@ -331,7 +347,7 @@ def send_digests() -> int:
         entries = [e for e in entries if access.can_view(user, e.execution.assignment.record)]
         if not entries:
             continue
-        names = organisation_names({entry.execution.organisation_id for entry in entries})
+        names = organisation_names({entry.execution.organisation_id for entry in entries} - {None})
         profile = UserProfile.objects.filter(user=user).first()
         language = recipient_language(profile)
         with translation.override(language):

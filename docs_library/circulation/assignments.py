@@ -16,7 +16,7 @@ Who may take each step is asked of ``docs_library.access`` by the views.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Value
+from django.db.models import Count, Prefetch, Q, Value
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,18 +31,21 @@ from ..models import (
     OPEN_STATES,
     AccessLevel,
     Assignment,
+    DocumentPage,
     Execution,
     ExecutionState,
     ExtensionRequest,
     ExtensionState,
+    ReportFile,
     due_on,
 )
-from . import assignment_mail, journals
+from . import assignment_mail, journals, report_files
 
 
-def executor_choices(record):
-    """The live organisations an assignment on ``record`` may go to: those below its own."""
-    owner = record.organisation
+def executor_choices(record, organisation=None):
+    """The live organisations an assignment on ``record`` may go to: those below the
+    issuing organisation (the record's own; for a sub-assignment, the executor's)."""
+    owner = organisation or record.organisation
     if owner is None:
         return Page.objects.none()
     return (
@@ -53,19 +56,83 @@ def executor_choices(record):
     )
 
 
+def _check(record, organisation, deadline, executors, people, responsible, parent):
+    """Refuse bad input with the reason to show; the people named, with where each counts."""
+    if deadline is None or deadline < timezone.localdate():
+        raise ValidationError(_("The deadline cannot be in the past."))
+    if parent is not None and deadline > parent.due_on:
+        raise ValidationError(
+            _(
+                "The deadline cannot be later than the deadline of the assignment "
+                "it is passed down from (%(date)s)."
+            )
+            % {"date": parent.due_on.strftime("%d.%m.%Y")}
+        )
+    if record.access_level == AccessLevel.RESTRICTED:
+        raise ValidationError(
+            _("A restricted record cannot be assigned: its executors could not read it.")
+        )
+    if not executors and not people:
+        raise ValidationError(_("Choose at least one executor: an organisation or a person."))
+    allowed = set(
+        executor_choices(record, organisation)
+        .filter(pk__in=[page.pk for page in executors])
+        .values_list("pk", flat=True)
+    )
+    if len(allowed) != len(executors):
+        if parent is not None:
+            raise ValidationError(
+                _("An executor must be an organisation below the executor organisation.")
+            )
+        raise ValidationError(
+            _("An executor must be an organisation below the record's organisation.")
+        )
+    named = {}
+    if people:
+        named = {
+            user.pk: unit
+            for user, unit in access.nameable_people(
+                organisation, record, [user.pk for user in people]
+            ).items()
+        }
+        refused = [user for user in people if user.pk not in named]
+        if refused:
+            raise ValidationError(
+                _(
+                    "%(names)s cannot be named: a person named as an executor must hold "
+                    "a role in the issuing organisation or below it and be able to read "
+                    "the record."
+                )
+                % {"names": ", ".join(u.get_full_name() or u.get_username() for u in refused)}
+            )
+    if isinstance(responsible, Page):
+        chosen = responsible.pk in {page.pk for page in executors}
+    else:
+        chosen = responsible is None or responsible.pk in {person.pk for person in people}
+    if not chosen:
+        raise ValidationError(_("The responsible executor must be one of the executors."))
+    return named
+
+
 def issue(
     record,
     user,
     *,
     text,
     deadline,
-    executors,
+    executors=(),
+    people=(),
     responsible=None,
     report_required=True,
     submission=None,
+    parent=None,
 ):
     """Issue an assignment; (assignment, created). Raises ``ValidationError`` on bad input.
 
+    ``executors``: organisations; ``people``: users named as executors, each with an
+    execution of their own; ``responsible``: one of either. ``parent``: the
+    execution a sub-assignment is passed down from (its organisation issues it,
+    to organisations and people inside its own subtree, by its deadline at the latest).
     A repeated submission (the same ``submission`` key) returns the first
     assignment instead of a second one.
     """
@@ -75,41 +142,39 @@ def issue(
             return earlier, False
     text = (text or "").strip()
     executors = list({page.pk: page for page in executors}.values())
+    people = list({person.pk: person for person in people}.values())
     if not text:
         raise ValidationError(_("Write what is to be done."))
-    if deadline is None or deadline < timezone.localdate():
-        raise ValidationError(_("The deadline cannot be in the past."))
-    if record.access_level == AccessLevel.RESTRICTED:
-        raise ValidationError(
-            _("A restricted record cannot be assigned: its executors could not read it.")
-        )
-    if not executors:
-        raise ValidationError(_("Choose at least one executor organisation."))
-    allowed = set(
-        executor_choices(record)
-        .filter(pk__in=[page.pk for page in executors])
-        .values_list("pk", flat=True)
-    )
-    if len(allowed) != len(executors):
-        raise ValidationError(
-            _("An executor must be an organisation below the record's organisation.")
-        )
-    if responsible is not None and responsible.pk not in {page.pk for page in executors}:
-        raise ValidationError(_("The responsible executor must be one of the executors."))
+    if parent is not None and parent.organisation_id is None:
+        raise ValidationError(_("Only an organisation's execution is passed further down."))
+    organisation = parent.organisation if parent is not None else record.organisation
+    if organisation is None:
+        raise ValidationError(_("This record belongs to no organisation."))
+    named = _check(record, organisation, deadline, executors, people, responsible, parent)
     try:
         with transaction.atomic():
             assignment = Assignment.objects.create(
                 record=record,
-                organisation_id=record.organisation_id,
+                organisation_id=organisation.pk,
+                parent=parent,
                 text=text,
                 deadline=deadline,
                 report_required=report_required,
-                responsible=responsible,
+                responsible=responsible if isinstance(responsible, Page) else None,
+                responsible_person=None if isinstance(responsible, Page) else responsible,
                 issued_by=user,
                 submission=submission,
             )
             executions = Execution.objects.bulk_create(
                 [Execution(assignment=assignment, organisation_id=page.pk) for page in executors]
+                + [
+                    Execution(
+                        assignment=assignment,
+                        person_id=person.pk,
+                        person_organisation_id=named[person.pk],
+                    )
+                    for person in people
+                ]
             )
             journals.register_assignment(assignment)
             access.refresh_tokens([record])
@@ -121,6 +186,8 @@ def issue(
                     "assignment": assignment.pk,
                     "deadline": deadline.isoformat(),
                     "executors": [page.pk for page in executors],
+                    "people": [person.pk for person in people],
+                    **({"parent": parent.pk} if parent is not None else {}),
                 },
             )
     except IntegrityError:
@@ -142,19 +209,30 @@ def _refused(execution) -> ValidationError:
     return ValidationError(_("There is no report to decide on."))
 
 
-def _step(execution, user, action, from_states, changes, data=None) -> None:
+def _executor(execution) -> dict:
+    """Who executes, as the record's history says it."""
+    if execution.person_id:
+        return {"person": execution.person_id, "organisation": execution.person_organisation_id}
+    return {"organisation": execution.organisation_id}
+
+
+def _step(execution, user, action, from_states, changes, data=None, then=None) -> None:
+    """One conditional update and its history entry; ``then()`` (inside the same
+    transaction, after the update) returns more for the history entry."""
     with transaction.atomic():
         changed = Execution.objects.filter(pk=execution.pk, state__in=from_states).update(**changes)
         if not changed:
             raise _refused(execution)
+        more = then() if then is not None else {}
         log(
             instance=execution.assignment.record,
             action=action,
             user=user,
             data={
                 "assignment": execution.assignment_id,
-                "organisation": execution.organisation_id,
+                **_executor(execution),
                 **(data or {}),
+                **more,
             },
         )
     for field, value in changes.items():
@@ -172,25 +250,35 @@ def start(execution, user) -> None:
     )
 
 
-def report(execution, user, text: str) -> None:
+def report(execution, user, text: str, files=()) -> None:
+    """The executor's report, with ``files`` (uploads) that become records of their
+    own (``report_files``). The report, its files and its journal entries are saved
+    together or not at all; a refused file is said before anything is written."""
     text = (text or "").strip()
     if execution.assignment.report_required and not text:
         raise ValidationError(_("Write what was done."))
-    with transaction.atomic():  # the report and its journal entries, or neither
-        _step(
-            execution,
-            user,
-            "sandyq.execution_report",
-            OPEN_STATES,
-            {
-                "state": ExecutionState.REPORTED,
-                "report": text[:4000],
-                "reported_at": timezone.now(),
-                "reported_by": user,
-            },
-            {"report": text[:4000]},
-        )
-        journals.register_report(execution, user)
+    checked = report_files.check(files)
+    stored = []
+    try:
+        with transaction.atomic():  # the report, its files and journal entries, or none
+            _step(
+                execution,
+                user,
+                "sandyq.execution_report",
+                OPEN_STATES,
+                {
+                    "state": ExecutionState.REPORTED,
+                    "report": text[:4000],
+                    "reported_at": timezone.now(),
+                    "reported_by": user,
+                },
+                {"report": text[:4000]},
+                then=lambda: {"files": report_files.store(execution, user, checked, stored)},
+            )
+            journals.register_report(execution, user)
+    except BaseException:
+        report_files.forget(stored)
+        raise
     assignment_mail.tell("reported", [execution], user)
 
 
@@ -267,7 +355,7 @@ def ask_extension(execution, user, new_deadline, reason: str) -> ExtensionReques
                 user=user,
                 data={
                     "assignment": execution.assignment_id,
-                    "organisation": execution.organisation_id,
+                    **_executor(execution),
                     "deadline": new_deadline.isoformat(),
                     "reason": reason,
                 },
@@ -300,7 +388,7 @@ def answer_extension(request, user, grant: bool, comment: str = "") -> None:
             user=user,
             data={
                 "assignment": execution.assignment_id,
-                "organisation": execution.organisation_id,
+                **_executor(execution),
                 "deadline": request.new_deadline.isoformat(),
                 "comment": comment,
             },
@@ -315,8 +403,8 @@ def open_extensions(assignment):
         ExtensionRequest.objects.filter(
             execution__assignment=assignment, state=ExtensionState.ASKED
         )
-        .select_related("execution", "execution__organisation", "requested_by")
-        .order_by("execution__organisation__path")
+        .select_related("execution", "execution__organisation", "execution__person", "requested_by")
+        .order_by("execution__organisation__path", "execution__person_id")
     )
 
 
@@ -325,11 +413,26 @@ def open_extensions(assignment):
 
 def to_execute(organisation, user):
     """The organisation's executions of assignments on live records ``user`` may read,
-    still to do first, then by deadline."""
+    and those naming ``user`` that count under it; by deadline."""
     return (
-        Execution.objects.filter(organisation=organisation, assignment__record__live=True)
+        Execution.objects.filter(
+            Q(organisation=organisation) | Q(person=user.pk, person_organisation=organisation),
+            assignment__record__live=True,
+        )
         .filter(access.token_filter(user, "assignment__record_id"))
-        .select_related("assignment", "assignment__record", "assignment__organisation")
+        .select_related("assignment", "assignment__record", "assignment__organisation", "person")
+        .annotate(due=due_on())
+        .order_by("due", "pk")
+    )
+
+
+def named_in(user):
+    """The executions naming ``user`` themselves, on live records they may read; open
+    work first, then by deadline."""
+    return (
+        Execution.objects.filter(person=user.pk, assignment__record__live=True)
+        .filter(access.token_filter(user, "assignment__record_id"))
+        .select_related("assignment", "assignment__record", "assignment__organisation", "person")
         .annotate(due=due_on())
         .order_by("due", "pk")
     )
@@ -337,10 +440,53 @@ def to_execute(organisation, user):
 
 def executions_of(assignment):
     return (
-        assignment.executions.select_related("organisation", "reported_by", "decided_by")
-        .order_by("organisation__path")
+        assignment.executions.select_related(
+            "organisation", "person", "person_organisation", "reported_by", "decided_by"
+        )
+        .order_by("organisation__path", "person_organisation__path", "person_id")
         .all()
     )
+
+
+def files_of(executions, user) -> dict[int, list]:
+    """The records made of each execution's report files that ``user`` may read."""
+    rows = ReportFile.objects.filter(execution__in=[e.pk for e in executions]).order_by("pk")
+    visible = {
+        record.pk: record
+        for record in access.viewable(
+            user,
+            DocumentPage.objects.filter(pk__in=rows.values("record_id")).select_related(
+                "main_file"
+            ),
+        )
+    }
+    files: dict[int, list] = {}
+    for execution_id, record_id in rows.values_list("execution_id", "record_id"):
+        if record_id in visible:
+            files.setdefault(execution_id, []).append(visible[record_id])
+    return files
+
+
+def sub_assignments_of(executions, today=None) -> dict[int, list]:
+    """Each execution's sub-assignments, each with its executions and overdue marks."""
+    today = today or timezone.localdate()
+    subs = (
+        Assignment.objects.filter(parent__in=[e.pk for e in executions])
+        .prefetch_related(
+            Prefetch(
+                "executions",
+                Execution.objects.select_related("organisation", "person").order_by(
+                    "organisation__path", "person_id"
+                ),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+    found: dict[int, list] = {}
+    for sub in subs:
+        sub.rows = [{"execution": e, "overdue": e.is_overdue(today)} for e in sub.executions.all()]
+        found.setdefault(sub.parent_id, []).append(sub)
+    return found
 
 
 def counts(assignments, today=None) -> dict[int, dict[str, int]]:

@@ -10,6 +10,10 @@ of withdrawn records are left out: nobody owes them anything any more.
 - assignments: received; executed on time (reported by the deadline) or late;
   overdue now (unreported past the deadline); still open within the deadline.
 
+An execution by a named person counts under the organisation they are
+counted in (``Execution.person_organisation``: where they hold their role
+nearest the issuing organisation), as if that organisation had executed it.
+
 An execution's deadline is its own when an extension was granted, else the
 assignment's (``models.due_on``); "extensions asked" counts the period's
 assignments on which the executor asked for a new deadline at least once.
@@ -24,7 +28,17 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+)
 from django.db.models.functions import Concat, Substr, TruncDate
 from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
 from django.utils import timezone
@@ -42,6 +56,7 @@ from ..models import (
     ExecutionState,
     ExtensionRequest,
     due_on,
+    unit_of,
 )
 from .circulars import organisation_names
 
@@ -172,7 +187,7 @@ class Figures:
 # --- the aggregate queries -----------------------------------------------------------------
 
 
-def _in_scope(queryset, node, hidden_paths, prefix="organisation__"):
+def _in_scope(queryset, node, hidden_paths, prefix="unit_"):
     queryset = queryset.filter(**{f"{prefix}path__startswith": node.path})
     for path in hidden_paths:
         queryset = queryset.exclude(**{f"{prefix}path__startswith": path})
@@ -180,20 +195,28 @@ def _in_scope(queryset, node, hidden_paths, prefix="organisation__"):
 
 
 def distributions_in(node, period: Period, hidden_paths=()):
+    """The period's distributions in the subtree; ``unit_pk``, ``unit_path``: their organisation."""
     start, end = period.bounds()
     return _in_scope(
-        Distribution.objects.filter(record__live=True, created_at__gte=start, created_at__lt=end),
+        Distribution.objects.filter(
+            record__live=True, created_at__gte=start, created_at__lt=end
+        ).annotate(unit_pk=F("organisation_id"), unit_path=F("organisation__path")),
         node,
         hidden_paths,
     )
 
 
 def executions_in(node, period: Period, hidden_paths=()):
+    """The period's executions in the subtree; ``unit_pk``, ``unit_path``: the
+    organisation each counts under (a named person's, see the module)."""
     return _in_scope(
         Execution.objects.filter(
             assignment__record__live=True,
             assignment__issued_on__gte=period.start,
             assignment__issued_on__lt=period.end,
+        ).annotate(
+            unit_pk=ExpressionWrapper(unit_of(), output_field=IntegerField()),
+            unit_path=unit_of(field="path"),
         ),
         node,
         hidden_paths,
@@ -285,11 +308,7 @@ def by_organisation(node, period: Period, today=None, hidden_paths=()) -> dict:
         today,
         "key",
         hidden_paths,
-        annotate={
-            "key": Concat(
-                "organisation_id", Value(" "), "organisation__path", output_field=CharField()
-            )
-        },
+        annotate={"key": Concat("unit_pk", Value(" "), "unit_path", output_field=CharField())},
     )
 
 
@@ -310,7 +329,7 @@ def report(node, period: Period, today=None, hidden_paths=(), grouped=None) -> R
             today,
             "branch",
             hidden_paths,
-            annotate={"branch": Substr("organisation__path", 1, prefix)},
+            annotate={"branch": Substr("unit_path", 1, prefix)},
         )
     else:
         branches: dict[str, Figures] = {}
@@ -362,7 +381,7 @@ def rating(
         PrimaryOrganisationPage.objects.live(), node, hidden_paths, prefix=""
     ).values_list("pk", "title", "name_ru", "name_en", "org_code")
     if grouped is None:
-        grouped = figures_by(node, period, today, "organisation_id", hidden_paths)
+        grouped = figures_by(node, period, today, "unit_pk", hidden_paths)
     else:
         grouped = {int(pk): figures for (pk, _path), figures in _split(grouped).items()}
     rated = [

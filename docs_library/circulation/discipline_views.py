@@ -101,27 +101,27 @@ def _documents(request, organisation, period, hidden, today):
         rows = discipline.distributions_in(organisation, period, hidden).filter(
             access.token_filter(request.user, "record_id")
         )
-        rows = rows.select_related("record").order_by("organisation__path", "-created_at", "pk")
+        rows = rows.select_related("record").order_by("unit_path", "-created_at", "pk")
     else:
         rows = discipline.executions_in(organisation, period, hidden).filter(
             access.token_filter(request.user, "assignment__record_id")
         )
         rows = (
-            rows.select_related("assignment", "assignment__record")
+            rows.select_related("assignment", "assignment__record", "person")
             .annotate(due=due_on())
-            .order_by("organisation__path", "due", "pk")
+            .order_by("unit_path", "due", "pk")
         )
     condition = discipline.status_filter(kind, status, today)
     if condition is not None:
         rows = rows.filter(condition)
     page = Paginator(rows, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    names = organisation_names({row.organisation_id for row in page})
+    names = organisation_names({row.unit_pk for row in page})
     return {
         "kind": kind,
         "status": status,
         "label": DRILLS[(kind, status)],
         "page": page,
-        "entries": [(row, names.get(row.organisation_id)) for row in page],
+        "entries": [(row, names.get(row.unit_pk)) for row in page],
         "query": f"{period.query()}&show={kind}-{status}",
     }
 

@@ -35,6 +35,7 @@ from ..models import (
     JournalCounter,
     JournalEntry,
     JournalKind,
+    unit_of,
 )
 
 # How many times a registration takes a further number when the one it got was
@@ -275,13 +276,19 @@ def register_circular(record) -> int:
 
 
 def register_assignment(assignment) -> int:
-    """An issued assignment: each executor organisation's incoming journal."""
+    """An issued assignment: each executor organisation's incoming journal (a named
+    person's: the organisation they are counted under, once however many are named)."""
     sender = _sender(assignment.organisation)
     record = assignment.record
     already = JournalEntry.objects.filter(
         kind=JournalKind.INCOMING, assignment=assignment, source=EntrySource.ASSIGNMENT
     ).values("organisation_id")
-    executors = assignment.executions.exclude(organisation_id__in=already).values("organisation_id")
+    executors = (
+        assignment.executions.annotate(unit=unit_of())
+        .exclude(unit__in=already)
+        .values("unit")
+        .distinct()
+    )
     return len(
         register_many(
             executors,
@@ -303,12 +310,13 @@ def register_report(execution, user) -> None:
     """A report going up: the executor's outgoing journal, then the issuing
     organisation's incoming journal with the executor's outgoing number."""
     assignment = execution.assignment
-    executor = _sender(Page.objects.filter(pk=execution.organisation_id).first())
+    unit = execution.unit_id
+    executor = _sender(Page.objects.filter(pk=unit).first())
     author = _sender(assignment.organisation)
     title = _("Report: %(text)s") % {"text": assignment.text}
     with transaction.atomic():
         sent_id = register_many(
-            [execution.organisation_id],
+            [unit],
             JournalKind.OUTGOING,
             title=title,
             source=EntrySource.REPORT,
@@ -318,7 +326,7 @@ def register_report(execution, user) -> None:
             correspondent=author,
             correspondent_name=author.title if author else "",
             registered_by=user,
-        )[execution.organisation_id]
+        )[unit]
         sent = JournalEntry.objects.get(pk=sent_id)
         if author is not None:
             register_many(

@@ -42,6 +42,9 @@ urlpatterns = [
     path("executions/<int:execution_id>/report/", assignment_views.report, name="execution_report"),
     path("executions/<int:execution_id>/decide/", assignment_views.decide, name="execution_decide"),
     path(
+        "executions/<int:execution_id>/pass-on/", assignment_views.pass_on, name="execution_pass_on"
+    ),
+    path(
         "executions/<int:execution_id>/extension/",
         assignment_views.ask_extension,
         name="execution_extension",

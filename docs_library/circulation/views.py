@@ -87,6 +87,10 @@ def index(request):
             ],
             "sent": circulars.circulars_managed_by(request.user)[:50],
             "assignments_issued": _issued(request.user),
+            "named_in": [
+                {"execution": execution, "overdue": execution.is_overdue()}
+                for execution in assignments.named_in(request.user)[:100]
+            ],
             "discipline": list(access.discipline_organisations(request.user).specific()[:50]),
         },
     )

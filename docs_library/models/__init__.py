@@ -15,7 +15,9 @@ from .assignments import (
     ExtensionRequest,
     ExtensionState,
     ReminderKind,
+    ReportFile,
     due_on,
+    unit_of,
 )
 from .circulation import (
     Acknowledgement,
@@ -76,6 +78,7 @@ __all__ = [
     "ExtensionRequest",
     "ExtensionState",
     "due_on",
+    "unit_of",
     "DocumentLibraryPage",
     "DocumentPage",
     "DocumentPageForm",
@@ -98,6 +101,7 @@ __all__ = [
     "ParallelApprovalTask",
     "RegistrationSequence",
     "ReminderKind",
+    "ReportFile",
     "RequestChangesForm",
     "RetentionRule",
     "Status",

@@ -1,7 +1,12 @@
 """Assignments (тапсырма / поручение): work an author sets on a record for
-organisations below their own, and each organisation's execution of it.
+organisations below their own and for named people, and each executor's
+execution of it.
 
-One ``Assignment`` per issue, one ``Execution`` per executor organisation.
+One ``Assignment`` per issue, one ``Execution`` per executor: an organisation
+or a named person, never both (a check constraint). A sub-assignment is an
+``Assignment`` whose ``parent`` is the execution it was passed down from. The
+files of a report are records of their own (``ReportFile`` ties each to its
+execution).
 What is done with them (issuing, reporting, accepting, returning, the lists)
 is in ``docs_library.circulation.assignments``; who may do it in
 ``docs_library.access``.
@@ -26,8 +31,20 @@ class Assignment(models.Model):
     text = models.TextField(max_length=4000)
     deadline = models.DateField()
     report_required = models.BooleanField(default=True)
+    # The responsible executor: one of the executor organisations, or one of the named people.
     responsible = models.ForeignKey(
         Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responsible_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A sub-assignment: the execution it was passed down from (its organisation issues it).
+    parent = models.ForeignKey(
+        "Execution",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sub_assignments",
     )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -41,7 +58,11 @@ class Assignment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(deadline__gte=F("issued_on")), name="assignment_deadline_not_past"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(responsible__isnull=True) | Q(responsible_person__isnull=True),
+                name="assignment_one_responsible",
+            ),
         ]
 
     def __str__(self):
@@ -61,10 +82,22 @@ OPEN_STATES = (ExecutionState.ISSUED, ExecutionState.IN_PROGRESS, ExecutionState
 
 
 class Execution(models.Model):
-    """One executor organisation's execution of an assignment."""
+    """One executor's execution of an assignment: an organisation's, or a named person's."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="executions")
-    organisation = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # A named person executes it themselves. Deleted with them, as an organisation's with
+    # its page (deactivate people instead to keep their work counted).
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Where a named person is counted (discipline, journals): the organisation where they
+    # hold a role nearest the issuing organisation (``access.nameable_people``).
+    person_organisation = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     state = models.CharField(
         max_length=16, choices=ExecutionState.choices, default=ExecutionState.ISSUED
     )
@@ -86,6 +119,18 @@ class Execution(models.Model):
             models.UniqueConstraint(
                 fields=["assignment", "organisation"], name="one_execution_per_organisation"
             ),
+            models.UniqueConstraint(
+                fields=["assignment", "person"], name="one_execution_per_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False, person__isnull=True)
+                | Q(organisation__isnull=True, person__isnull=False),
+                name="execution_has_one_executor",
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=True) | Q(person_organisation__isnull=False),
+                name="execution_person_counted_somewhere",
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=ExecutionState.values), name="execution_state_known"
             ),
@@ -100,10 +145,27 @@ class Execution(models.Model):
                 name="execution_accepted_has_decision_time",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "state"], name="executions_to_do")]
+        indexes = [
+            models.Index(fields=["organisation", "state"], name="executions_to_do"),
+            models.Index(fields=["person", "state"], name="executions_of_people"),
+        ]
 
     def __str__(self):
-        return f"{self.assignment_id} → {self.organisation_id}: {self.state}"
+        executor = self.organisation_id or f"person {self.person_id}"
+        return f"{self.assignment_id} → {executor}: {self.state}"
+
+    @property
+    def unit_id(self):
+        """The organisation this execution counts under: its own, or the named person's."""
+        return self.organisation_id or self.person_organisation_id
+
+    @property
+    def executor_name(self) -> str:
+        """The executor as pages show it: the organisation's name, or the person's."""
+        if self.person_id:
+            person = self.person
+            return person.get_full_name() or person.get_username()
+        return self.organisation.specific.display_name
 
     @property
     def due_on(self):
@@ -113,6 +175,14 @@ class Execution(models.Model):
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.state in OPEN_STATES and self.due_on < today
+
+
+def unit_of(prefix: str = "", field: str = "id"):
+    """The expression of an execution's organisation in queries (see ``Execution.unit_id``):
+    ``field`` of the executor organisation, else of the named person's."""
+    if field == "id":
+        return Coalesce(f"{prefix}organisation_id", f"{prefix}person_organisation_id")
+    return Coalesce(f"{prefix}organisation__{field}", f"{prefix}person_organisation__{field}")
 
 
 def due_on(prefix: str = ""):
@@ -169,6 +239,19 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"{self.execution_id}: {self.new_deadline} ({self.state})"
+
+
+class ReportFile(models.Model):
+    """A file sent with a report: a record of its own (``DocumentPage`` with the file as
+    its main file) in the executor organisation's library, at the access level of the
+    assignment's record; the access policy decides who sees it as for any record."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="report_files")
+    record = models.OneToOneField(DocumentPage, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.execution_id}: {self.record_id}"
 
 
 class ReminderKind(models.TextChoices):

@@ -84,7 +84,9 @@ def rated(page, organisation) -> dict:
     return dict(zip(("due", "on_time", "late", "missed"), map(int, cells[2:6]), strict=True))
 
 
-def test_the_assignment_loop_on_the_demo_in_kazakh_russian_and_english(people_pages):
+def test_the_assignment_loop_on_the_demo_in_kazakh_russian_and_english(home, people_pages):
+    """``home``: the central office as the migrations make it (a transactional test
+    before this one may have emptied the database)."""
     call_command("load_demo", primary_organisations=0, stdout=io.StringIO())
     temirtau = DistrictBranchPage.objects.get(name_en="Temirtau City Branch")
     samal = PrimaryOrganisationPage.objects.child_of(temirtau).get(short_name="«Самал»")

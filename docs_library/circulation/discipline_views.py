@@ -176,6 +176,7 @@ def _figure_cells(figures):
         figures.executed_on_time,
         figures.executed_late,
         figures.overdue,
+        figures.extensions,
         "" if score is None else f"{score:.1f}",
     ]
 
@@ -189,6 +190,7 @@ FIGURE_HEADINGS = (
     gettext_lazy("Executed on time"),
     gettext_lazy("Executed late"),
     gettext_lazy("Overdue now"),
+    gettext_lazy("Extensions asked"),
     gettext_lazy("Score"),
 )
 

@@ -18,10 +18,12 @@ SELECT`` (``bulk_create`` would send batches of 66 rows on SQLite).
 import json
 import string
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wagtail.models import Page
 
@@ -222,6 +224,39 @@ def _sender(record_or_assignment_organisation):
     return page.specific if page is not None else None
 
 
+#: How many addressees an outgoing entry names before it counts the rest.
+ADDRESSEES_NAMED = 3
+CORRESPONDENT_LENGTH = 255
+
+
+def addressees(receiver_ids) -> tuple[Page | None, str]:
+    """The addressee of an outgoing circular as its journal entry keeps it: the page
+    when there is one, and the names (as they were, like a sender's), the first few
+    in tree order and then how many more, in the site's language like the rest of
+    the journal ("«Бірлік» БПҰ; «Береке» БПҰ және тағы 58 ұйым")."""
+    total = Page.objects.filter(pk__in=receiver_ids).count()
+    first = list(Page.objects.filter(pk__in=receiver_ids).order_by("path")[:ADDRESSEES_NAMED])
+    if not first:
+        return None, ""
+    names = [page.title for page in first]
+    rest = total - len(names)
+    with translation.override(settings.LANGUAGE_CODE):
+        while True:
+            text = "; ".join(names)
+            if rest:
+                more = ngettext(
+                    "%(names)s and %(count)s more organisation",
+                    "%(names)s and %(count)s more organisations",
+                    rest,
+                )
+                text = more % {"names": text, "count": rest}
+            if len(text) <= CORRESPONDENT_LENGTH or len(names) == 1:
+                break
+            names.pop()
+            rest += 1
+    return (first[0] if total == 1 else None), text[:CORRESPONDENT_LENGTH]
+
+
 def register_circular(record) -> int:
     """A published circular: the sender's outgoing journal, and the incoming journal of
     each organisation it was distributed to. Idempotent: publishing again registers
@@ -241,6 +276,9 @@ def register_circular(record) -> int:
             source=EntrySource.CIRCULAR,
         )
         if not outgoing.exists():
+            addressee, addressee_name = addressees(
+                Distribution.objects.filter(record=record).values("organisation_id")
+            )
             registered += len(
                 register_many(
                     [sender.pk],
@@ -248,7 +286,8 @@ def register_circular(record) -> int:
                     title=record.title,
                     source=EntrySource.CIRCULAR,
                     record=record,
-                    correspondent_name="",
+                    correspondent=addressee,
+                    correspondent_name=addressee_name,
                 )
             )
         already = JournalEntry.objects.filter(

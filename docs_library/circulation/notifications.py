@@ -42,8 +42,14 @@ from wagtail.signals import task_submitted, workflow_approved, workflow_rejected
 from home import roles
 
 from .. import access
-from ..lifecycle.workflow import reviewers_for
-from ..models import Distribution, MailPreference, OrganisationReviewTask
+from ..lifecycle.workflow import approvers_for, reviewers_for
+from ..models import (
+    ApprovalDecision,
+    Distribution,
+    MailPreference,
+    OrganisationReviewTask,
+    ParallelApprovalTask,
+)
 
 logger = logging.getLogger("sandyq.notifications")
 
@@ -135,7 +141,8 @@ def page_link(page) -> str:
 
 @task()
 def notify_review_task(event: str, workflow_state_id: int, task_state_id, actor_id) -> int:
-    """Submitted → the nearest reviewers; approved or changes requested → the author."""
+    """Submitted → the nearest reviewers; approved or changes requested → the author;
+    a step of an approval route reached → its approvers who have not decided yet."""
     workflow_state = WorkflowState.objects.filter(pk=workflow_state_id).first()
     if workflow_state is None:
         return 0
@@ -154,6 +161,8 @@ def notify_review_task(event: str, workflow_state_id: int, task_state_id, actor_
             "comment": task_state.comment if task_state else "",
         }
 
+    if event == "approval_step":
+        return _notify_approvers(task_state, page, actor, context_for)
     if event == "submitted":
         recipients = [user for user in reviewers_for(page).users if user != actor]
         return send_to(
@@ -176,6 +185,38 @@ def notify_review_task(event: str, workflow_state_id: int, task_state_id, actor_
         in_admin=True,
         essential=False,
         profile_flag=flag,
+    )
+
+
+def _notify_approvers(task_state, page, actor, context_for) -> int:
+    """The approvers of the step ``task_state`` runs (``workflow.approvers_for``), in
+    their language, who may open the record in the admin; not whoever set it off, nor
+    an approver who has decided on this step already."""
+    if task_state is None or task_state.status != TaskState.STATUS_IN_PROGRESS:
+        return 0
+    step = task_state.task.specific
+    if not isinstance(step, ParallelApprovalTask):
+        return 0
+    decided = set(
+        ApprovalDecision.objects.filter(task_state_id=task_state.pk).values_list(
+            "user_id", flat=True
+        )
+    )
+    recipients = [
+        user for user in approvers_for(step, page) if user != actor and user.pk not in decided
+    ]
+
+    def step_context(user):
+        return {**context_for(user), "step": step.name, "due": step.due_date(task_state)}
+
+    return send_to(
+        recipients,
+        "approval_step",
+        step_context,
+        page=page,
+        in_admin=True,
+        essential=False,
+        profile_flag="submitted_notifications",
     )
 
 
@@ -205,9 +246,14 @@ def _queue(event: str, workflow_state, task_state=None, user=None):
 
 
 def on_task_submitted(sender, instance, user=None, **kwargs):
-    """A review step started (first submission, or resubmission after changes)."""
-    if isinstance(instance.task.specific, OrganisationReviewTask):
+    """A review step started (first submission, or resubmission after changes), or a
+    step of an approval route (the first on submission, each next one when the step
+    before it is approved)."""
+    step = instance.task.specific
+    if isinstance(step, OrganisationReviewTask):
         _queue("submitted", instance.workflow_state, instance, user)
+    elif isinstance(step, ParallelApprovalTask):
+        _queue("approval_step", instance.workflow_state, instance, user)
 
 
 def on_workflow_submitted(sender, instance, user=None, **kwargs):

@@ -374,3 +374,116 @@ def test_without_the_font_the_sheet_says_so_in_the_readers_language(
         "server (Debian package fonts-dejavu-core). Ask the administrator to install it.",
     )
     assert message in response.content.decode()
+
+
+# --- mail to the approvers ------------------------------------------------------------------
+
+
+def speaks(user, language):
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = language
+    profile.save()
+    return user
+
+
+def approval_mail(language, title):
+    with translation.override(language):
+        return translation.gettext("For your approval: %(title)s") % {"title": title}
+
+
+def test_each_step_mails_its_approvers_in_their_language(client, people, route, record, mailoutbox):
+    speaks(people["legal"], "ru")
+    speaks(people["secretary"], "en")  # the chair chose nothing: Kazakh, the site's language
+    submit(client, people["editor"], record)
+    sent = {message.to[0]: message for message in mailoutbox}
+    assert set(sent) == {people["legal"].email, people["secretary"].email}
+    legal = sent[people["legal"].email]
+    assert legal.subject == approval_mail("ru", record.title)
+    assert legal.subject != approval_mail("en", record.title)
+    assert legal.extra_headers["Content-Language"] == "ru"
+    assert "Заңгер мен хатшы" in legal.body  # the step's name
+    assert f"/admin/pages/{record.pk}/edit/" in legal.body
+    assert sent[people["secretary"].email].subject == approval_mail("en", record.title)
+
+    mailoutbox.clear()
+    act(client, people["legal"], record, "approve")
+    act(client, people["secretary"], record, "approve")  # the step is done: the chair's next
+    subjects = {approval_mail(language, record.title) for language in ("kk", "ru", "en")}
+    asked = [message for message in mailoutbox if message.subject in subjects]
+    assert [message.to for message in asked] == [[people["chair"].email]]
+    assert asked[0].subject == approval_mail("kk", record.title)
+    assert "Төраға" in asked[0].body
+
+
+def test_an_approver_who_may_not_see_the_record_gets_no_mail(
+    client, people, tree, record, mailoutbox
+):
+    workflow.ensure_default_workflow()
+    route, first, _chair = two_step_route()
+    first.approvers.set([people["legal"], people["outsider"]])
+    ApprovalRoute.objects.create(
+        organisation=tree["region"], document_type="decision", workflow=route
+    )
+    submit(client, people["editor"], record)
+    assert [m.to for m in mailoutbox if m.subject == approval_mail("kk", record.title)] == [
+        [people["legal"].email]
+    ]
+
+
+# --- two approvers at the same instant ---------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvers_approving_at_once_complete_the_step_once(client, people, route, record):
+    import threading
+
+    from django.db import connection
+
+    from wagtail.models import PageLogEntry
+
+    submit(client, people["editor"], record)
+    task_state = record.current_workflow_task_state
+    step = task_state.task.specific
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def approve(user):
+        try:
+            state = TaskState.objects.get(pk=task_state.pk)  # each its own, as two requests
+            barrier.wait(timeout=20)
+            step.on_action(state, user, "approve", comment=f"{user.username}: келісемін")
+        except Exception as error:  # collected for the assertion
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=approve, args=(people[who],)) for who in ("legal", "secretary")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert not errors, errors
+
+    decisions = ApprovalDecision.objects.filter(task_state_id=task_state.pk)
+    assert {(d.user.username, d.decision) for d in decisions} == {
+        ("legal", "approved"),
+        ("secretary", "approved"),
+    }
+    task_state.refresh_from_db()
+    assert task_state.status == TaskState.STATUS_APPROVED
+    workflow_state = task_state.workflow_state
+    chair_steps = TaskState.objects.filter(workflow_state=workflow_state, task__name="Төраға")
+    assert chair_steps.count() == 1  # the next step started once
+    assert chair_steps.get().status == TaskState.STATUS_IN_PROGRESS
+    approvals = PageLogEntry.objects.filter(
+        page=record,
+        action="wagtail.workflow.approve",
+        data__workflow__task_state_id=task_state.pk,
+    )
+    assert approvals.count() == 1  # the step completed exactly once
+    record.refresh_from_db()
+    assert current_step(record) == "Төраға" and not record.live

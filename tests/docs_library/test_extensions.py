@@ -311,3 +311,24 @@ def test_the_discipline_report_counts_extensions_asked(party):
     assert after.totals.extensions == 1
     rows = {row.page.pk: row.figures for row in after.rows}
     assert rows[party["karaganda"].get_children().get(title="Абай ауданы").pk].extensions == 1
+
+
+def test_the_discipline_csv_has_the_extensions_asked(client, party):
+    import csv
+    import io
+
+    ask(party)
+    client.force_login(party["manager"])
+    today = timezone.localdate()
+    url = reverse("circulars:discipline_csv", args=[party["karaganda"].pk])
+    query = f"?period=month&year={today.year}&number={today.month}"
+    for table in ("", "&table=rating"):
+        response = client.get("/en" + url[3:] + query + table)
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
+        column = rows[0].index("Extensions asked")
+        assert rows[0][column + 1] == "Score"
+        if table:  # «Бірінші» asked, «Екінші» did not
+            assert sorted(row[column] for row in rows[1:]) == ["0", "1"]
+        else:  # the district's row, and the total
+            assert [row[column] for row in rows[1:]] == ["1", "1"]

@@ -32,7 +32,7 @@ from tests.docs_library.lifecycle import (
     publish,
     words,
 )
-from tests.factories import DistrictFactory, DocumentPageFactory, RegionFactory
+from tests.factories import DistrictFactory, DocumentPageFactory, PrimaryFactory, RegionFactory
 
 TODAY = timezone.localdate
 
@@ -226,6 +226,7 @@ def test_a_circular_sent_down_is_registered_in_each_receivers_incoming_journal(p
         assert entry.sequence == 1
     sent = journal_of(karaganda, "outgoing").get()
     assert (sent.record, sent.number, sent.source) == (record, "09-Ш/1", "circular")
+    assert sent.correspondent_name == "«Бірлік» БПҰ 0; «Бірлік» БПҰ 1"  # its addressees
     assert not journal_of(district, "incoming").exists()  # not addressed
 
     publish(record)  # again: nothing registered twice
@@ -594,3 +595,37 @@ def test_an_organisation_of_a_record_deleted_keeps_its_journal(party):
     record.delete()
     entry.refresh_from_db()
     assert entry.record is None and entry.title == record.title
+
+
+def test_the_outgoing_entry_names_its_addressee_or_the_first_few_and_how_many_more(party):
+    karaganda, district = party["karaganda"], party["district"]
+    one = circular(party["library"], addressing="level", level="district", title="Бір")
+    sent = journal_of(karaganda, "outgoing").get(record=one)
+    assert (sent.correspondent_id, sent.correspondent_name) == (district.pk, "Абай ауданы")
+    for _n in range(4):  # six primary organisations now
+        PrimaryFactory(parent=district)
+
+    many = circular(party["library"], addressing="level", level="primary", title="Көп")
+    sent = journal_of(karaganda, "outgoing").get(record=many)
+    with translation.override("kk"):
+        more = translation.ngettext(
+            "%(names)s and %(count)s more organisation",
+            "%(names)s and %(count)s more organisations",
+            3,
+        )
+    assert "%(count)s" in more and "more" not in more  # said in Kazakh, the journal's language
+    first = PrimaryOrganisationPage.objects.child_of(district).order_by("path")[:3]
+    names = "; ".join(page.title for page in first)
+    assert names.startswith("«Бірлік» БПҰ 0; «Бірлік» БПҰ 1; «Игілік» БПҰ")
+    assert sent.correspondent_id is None
+    assert sent.correspondent_name == more % {"names": names, "count": 3}
+    assert journals.addressees([]) == (None, "")
+    # long names: still within the column, and the count says how many are left out
+    column = JournalEntry._meta.get_field("correspondent_name").max_length
+    long_ones = [
+        DistrictFactory(parent=karaganda, title="Ұзын атауы бар аудандық филиал " + "ә" * 90)
+        for _n in range(3)
+    ]
+    _page, text = journals.addressees([page.pk for page in long_ones])
+    assert len(text) <= column
+    assert text.startswith(long_ones[0].title) and "2" in text

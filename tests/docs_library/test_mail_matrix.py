@@ -40,6 +40,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from docs_library import access
 from docs_library.circulation import circulars
 from docs_library.lifecycle import workflow
+from docs_library.models import ApprovalRoute, ParallelApprovalTask
 from home import roles
 from tests.docs_library.lifecycle import circular, days, draft, edit_data, publish
 from tests.factories import (
@@ -300,6 +301,37 @@ class MailMatrix(TestCase):
 
     def test_changes_requested(self):
         self.check_decisions("reject")
+
+    # --- an approval route's step -----------------------------------------------------------
+
+    def test_an_approval_step_reached(self):
+        """Orders of «Бірлік» go through a route whose one step names every person of the
+        matrix: the step's start mails those of them who may open the record in the admin."""
+        step = ParallelApprovalTask.objects.create(name="Келісу")
+        step.approvers.set([self.users[name] for name in PEOPLE])
+        route = Workflow.objects.create(name="Бұйрықтарды келісу")
+        WorkflowTask.objects.create(workflow=route, task=step, sort_order=0)
+        ApprovalRoute.objects.create(
+            organisation=self.primary, document_type="order", workflow=route
+        )
+        by = self.users["editor"]
+        for level in REVIEW_LEVELS:
+            fields = {**secret_fields(), "owner": by, "document_type": "order"}
+            if level == "draft":
+                record = draft(self.library, **fields)
+            else:
+                record = publish(draft(self.library, access_level=level, **fields))
+                record.save_revision(user=by)
+            mail.outbox.clear()
+            record.get_workflow().start(record, by)
+            self.assertEqual(record.get_workflow(), route)
+            self.check(
+                record,
+                meant=set(PEOPLE) - {"editor"},  # every approver but the one who submitted
+                sees=SEES[level],
+                admin=True,
+                label=level,
+            )
 
     # --- Wagtail's own mail: another workflow, comments -------------------------------------
 

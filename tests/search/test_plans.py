@@ -82,7 +82,8 @@ def grow_archive(party):
     with connection.cursor() as cursor:
         # New GIN entries wait in the index's pending list, which the planner
         # prices as a full read; a real archive's have long been merged.
-        cursor.execute("SELECT gin_clean_pending_list('search_text_vector'::regclass)")
+        for index in ("search_text_vector", "search_text_words", "search_text_keys"):
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         for table in ("search_searchentry", "search_searchtext", "docs_library_documentaccess"):
             cursor.execute(f"ANALYZE {table}")  # noqa: S608 - fixed names
 

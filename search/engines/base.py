@@ -27,6 +27,23 @@ FACET_COLUMNS = {
 
 SORTS = ("relevance", "newest", "oldest")
 
+# A query is *heavy* when it matches more than this share of the searchable
+# entries, and more than ``HEAVY_MATCHES`` of them: the party's name, «отан»,
+# a region's name. Its words say next to nothing about which of the matches
+# the reader wants (bm25 gives a word in half of the documents or more no
+# weight at all), and scoring every match is most of what such a search costs
+# (docs/search.md, "Heavy words"). So after the registration, exact and
+# language tiers the database engines order a heavy query's matches newest
+# first (undated last, then the newer page) instead of by score; which pages
+# match, the total and the facet counts are the same either way.
+HEAVY_SHARE = 0.2
+HEAVY_MATCHES = 2_000
+
+
+def heavy_threshold(entries: float) -> float:
+    """Matches past which a query over ``entries`` searchable entries is heavy."""
+    return max(HEAVY_MATCHES, HEAVY_SHARE * entries)
+
 
 class SearchUnavailable(Exception):
     """The engine could not answer (an Elasticsearch cluster out of reach)."""

@@ -278,6 +278,10 @@ class EntryColumns:
             self._token_arrays[token] = pages
         return pages
 
+    def entries(self) -> int:
+        """How many searchable entries there are."""
+        return int(np.count_nonzero(self.present))
+
     def value(self, name: str, code: int):
         return self.codes[name].values[code]
 

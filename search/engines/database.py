@@ -20,21 +20,25 @@ score (bm25 on SQLite, ``ts_rank`` on PostgreSQL), with the title weighted
 above the text and exact words above stems. The two engines rank identically
 by those tiers; within a tier their scores may order ties differently.
 
-On PostgreSQL the match and its ranking keys are a subquery of their own,
+A heavy query (more than ``base.heavy_threshold`` matches: the party's name,
+a region's) is ordered newest first after the tiers instead of by score, so
+no match is scored (docs/search.md, "Heavy words"); the statement counts the
+matches first (``heavy``) and decides per row with a ``CASE``.
+
+On PostgreSQL the matches are found once, in a CTE of their own (``m``),
 planned with sequential scans priced out (``enable_seqscan = off`` for the
-search's statement only: ``planned``), so the GIN index answers it for any
+search's statement only: ``planned``), so a GIN index answers it for any
 query. The planner prices reading ``search_searchtext`` whole by its main
 heap, a few megabytes, but a document's ``tsvector`` is about 10 KB in TOAST:
 a full scan detoasts every vector of the archive (157 MB at 10,000 documents)
 to test the match, where the index reads only the candidates'. No statistic
-tells the planner so: after ``ANALYZE`` it still reads the table whole (or,
-with sequential scans off, in key order for a merge join with the entry) for
-any word in more than about a quarter of the documents, 1.4–1.9× the
-index's time at 10,000 documents (``docs/search.md``). Each candidate's vector
-is ranked where the index found it, before the entry is joined (ranking
-matches the reader may not see cost less than reading a seen match's vector
-again after the joins); every other table is reached by primary key or an
-index.
+tells the planner so. A one-word query is matched by the unweighted indexes
+of words and keys (migration 0005), which read no vector at all; other
+queries by the weighted vector's index, which rechecks weights and positions
+on the candidates (``PostgresDialect.match``). A match's vector is read again
+only to rank it, after the access check, and never for a heavy query; the
+exact tier is a set the words' index gives. Every other table is reached by
+primary key or an index.
 
 User input never becomes SQL or FTS syntax: the query was already reduced to
 tokens of letters and digits (``search.query``), each of which is quoted here
@@ -53,6 +57,7 @@ from docs_library.models import DocumentAccess
 from search.models import EntryKind, SearchEntry, SearchText
 from search.query import ParsedQuery
 
+from . import base
 from .base import FACET_COLUMNS, FACETS, EngineRequest, EngineResult
 
 ENTRY = SearchEntry._meta.db_table
@@ -77,22 +82,24 @@ class Dialect:
         """(FROM clause, WHERE condition with one placeholder for the match)."""
         raise NotImplementedError
 
-    def score_sql(self) -> str:
-        """A score expression, smaller is better; its parameters: ``score_params``."""
+    def prelude(self, query: ParsedQuery) -> tuple[str, list]:
+        """The statement's first common table expressions, ending with ``heavy``: one row,
+        ``yes`` true when the query matches more than ``base.heavy_threshold`` entries
+        (whoever may see them)."""
         raise NotImplementedError
 
-    def ranked_match_sql(self, exact_match: str) -> tuple[str, str] | None:
-        """``match_sql`` whose FROM also gives ``m.exact_match`` and ``m.score``, or None.
+    def ranked_source(
+        self, query: ParsedQuery, heavy: str
+    ) -> tuple[str, list, str, list, str, list]:
+        """The FROM of the hits (the match joined to its entry as ``e``) and its WHERE,
+        and the two ranking expressions (all words exact, score), each with parameters.
 
-        Its placeholders: the exact match's, the score's, then the match's.
+        ``heavy`` is a condition true for a heavy query; its score is not worked out.
         """
-        return None
+        raise NotImplementedError
 
-    def score_params(self, match: str) -> list:
-        return []
-
-    def contains_sql(self) -> str:
-        """A condition: the candidate also matches another expression (one placeholder)."""
+    def date_key(self) -> str:
+        """A heavy query's score: undated last, then the newer date first."""
         raise NotImplementedError
 
     def autocomplete_order(self) -> str:
@@ -129,8 +136,27 @@ class SQLiteDialect(Dialect):
         # title words, title keys, text words, text keys
         return f"bm25({FTS}, 10.0, 4.0, 2.0, 1.0)"
 
-    def contains_sql(self):
-        return f"{FTS}.rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)"  # noqa: S608
+    def prelude(self, query):
+        return (
+            f"heavy AS MATERIALIZED (SELECT (SELECT count(*) FROM {FTS} "  # noqa: S608
+            f"WHERE {FTS} MATCH %s) > max(%s, %s * (SELECT count(*) FROM {ENTRY})) AS yes)",
+            [self.build(query), base.HEAVY_MATCHES, base.HEAVY_SHARE],
+        )
+
+    def ranked_source(self, query, heavy):
+        match = self.build(query)
+        source, condition = self.match_sql()
+        exact = self.build_exact(query)
+        if exact and exact != match:
+            exact_sql = f"({FTS}.rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s))"  # noqa: S608
+            exact_params = [exact]
+        else:
+            exact_sql, exact_params = self.true, []
+        score = f"CASE WHEN {heavy} THEN {self.date_key()} ELSE {self.score_sql()} END"
+        return source, [], condition, [match], exact_sql, exact_params, score, []
+
+    def date_key(self):
+        return "coalesce(-julianday(e.date), 1e9)"
 
     def autocomplete_order(self):
         return f"{FTS}.rowid DESC"
@@ -169,8 +195,16 @@ class PostgresDialect(Dialect):
 
     true, false = "TRUE", "FALSE"
     # A full scan detoasts every vector of the archive, which the planner
-    # does not count (the module's docstring): the GIN index must choose.
-    planner_settings = (("enable_seqscan", "off"),)
+    # does not count (the module's docstring): the GIN indexes must choose.
+    # The exact tier of a heavy query is a hashed set of every match.
+    # Parallel workers and JIT compilation cost more to start than a search takes
+    # (the index functions' high cost would otherwise call for JIT).
+    planner_settings = (
+        ("enable_seqscan", "off"),
+        ("work_mem", "64MB"),
+        ("max_parallel_workers_per_gather", "0"),
+        ("jit", "off"),
+    )
 
     def quote(self, token: str) -> str:
         return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -181,28 +215,91 @@ class PostgresDialect(Dialect):
             "t.vector @@ to_tsquery('simple', %s)",
         )
 
-    def ranked_match_sql(self, exact_match: str) -> tuple[str, str]:
-        # The match and its ranking keys are worked out on their own (``OFFSET
-        # 0`` keeps the subquery apart), where with sequential scans priced out
-        # nothing but the GIN index can answer: joined with the entry, the
-        # planner's other choice is a full scan of the text table in key order
-        # for a merge join. Each vector is read where the index found it.
+    def prelude(self, query):
+        # The matches are found once (``m``), with sequential scans priced out
+        # (``planned``), and counted to tell a heavy query. The planner's
+        # estimate of the entries, as ``ANALYZE`` last counted them, stands for
+        # their number. See ``match`` for which index finds them.
+        matches, params = self.match(query)
         return (
-            f"(SELECT t.page_id, {exact_match} AS exact_match, {self.score_sql()} AS score "  # noqa: S608
-            f"FROM {TEXT} t WHERE t.vector @@ to_tsquery('simple', %s) OFFSET 0) m "
-            f"JOIN {ENTRY} e ON e.page_id = m.page_id",
+            f"m AS MATERIALIZED ({matches}), "  # noqa: S608
+            f"heavy AS MATERIALIZED (SELECT count(*) > GREATEST(%s, %s * "
+            f"(SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = '{ENTRY}'::regclass)) "
+            f"AS yes FROM m)",
+            [*params, base.HEAVY_MATCHES, base.HEAVY_SHARE],
+        )
+
+    def match(self, query: ParsedQuery) -> tuple[str, list]:
+        """A statement of the matching page ids, and its parameters.
+
+        One word: the GIN indexes of words and keys (migration 0005) answer
+        its exact form or its keys without weights, so they need no second
+        look at the row and no vector is read, which for a word in every
+        document is the whole archive; excluded words are then tested on the
+        candidates' vectors, outside the index scan (``OFFSET 0``), where
+        the words' index functions are never evaluated row by row.
+
+        More words, or phrases: the weighted vector's GIN index, which
+        intersects the words inside one index scan and rechecks the weights
+        and positions on the candidates' vectors. Given a word's index per
+        word, the planner tests all but one word row by row instead, parsing
+        each candidate's text again (its cost model charges every condition
+        per row anyway), and a set per word costs the sum of the words'
+        matches.
+        """
+        if len(query.words) == 1 and not query.phrases:
+            [word] = query.words
+            condition = f"{words_vector('t')} @@ to_tsquery('simple', %s)"
+            params = [self.quote(word.exact)]
+            if word.keys:
+                condition = f"({condition} OR {keys_vector('t')} @@ to_tsquery('simple', %s))"
+                params.append(" | ".join(map(self.quote, word.keys)))
+            if not query.excluded:
+                return f"SELECT t.page_id FROM {TEXT} t WHERE {condition}", params  # noqa: S608
+            return (
+                f"SELECT c.page_id FROM (SELECT t.page_id, t.vector FROM {TEXT} t "  # noqa: S608
+                f"WHERE {condition} OFFSET 0) c WHERE c.vector @@ to_tsquery('simple', %s)",
+                [*params, self.build(query)],
+            )
+        return (
+            f"SELECT t.page_id FROM {TEXT} t WHERE t.vector @@ to_tsquery('simple', %s)",  # noqa: S608
+            [self.build(query)],
+        )
+
+    def ranked_source(self, query, heavy):
+        # Every visible match's vector is read (from TOAST, about 10 KB) to rank
+        # it, unless the query is heavy; the exact tier is a hashed set the
+        # words' index gives.
+        words = [self.quote(word.exact) for word in query.words]
+        if words:
+            exact_sql = (
+                f"(m.page_id IN (SELECT x.page_id FROM {TEXT} x "  # noqa: S608
+                f"WHERE {words_vector('x')} @@ to_tsquery('simple', %s)))"
+            )
+            exact_params = [" & ".join(words)]
+        else:  # phrases only: every match holds them exactly
+            exact_sql, exact_params = self.true, []
+        score = (
+            f"CASE WHEN {heavy} THEN {self.date_key()} ELSE (SELECT {self.score_sql()} "  # noqa: S608
+            f"FROM {TEXT} t WHERE t.page_id = m.page_id) END"
+        )
+        return (
+            f"m JOIN {ENTRY} e ON e.page_id = m.page_id",
+            [],
             "TRUE",
+            [],
+            exact_sql,
+            exact_params,
+            score,
+            [self.build(query)],
         )
 
     def score_sql(self):
         # ts_rank's weights are given for D, C, B, A; higher is better, so negate.
         return "-ts_rank('{0.1, 0.2, 0.4, 1.0}', t.vector, to_tsquery('simple', %s))"
 
-    def score_params(self, match):
-        return [match]
-
-    def contains_sql(self):
-        return "t.vector @@ to_tsquery('simple', %s)"
+    def date_key(self):
+        return "coalesce(CAST(DATE '1970-01-01' - e.date AS double precision), 1e9)"
 
     def autocomplete_order(self):
         return "t.page_id DESC"
@@ -260,6 +357,16 @@ def planned(dialect: Dialect):
                 "SELECT " + ", ".join(["set_config(%s, %s, TRUE)"] * len(names)),
                 [item for pair in zip(names, previous, strict=True) for item in pair],
             )
+
+
+def words_vector(alias: str) -> str:
+    """The words of a text row as its ``search_text_words`` index holds them (migration 0005)."""
+    return f"sandyq_search_words({alias}.title_words, {alias}.text_words)"
+
+
+def keys_vector(alias: str) -> str:
+    """The keys of a text row as its ``search_text_keys`` index holds them (migration 0005)."""
+    return f"sandyq_search_keys({alias}.title_keys, {alias}.text_keys)"
 
 
 def dialect_for(vendor: str) -> Dialect:
@@ -348,8 +455,6 @@ class DatabaseEngine:
         """
         dialect = self.dialect
         query = request.query
-        match = dialect.build(query)
-        source, match_condition = dialect.match_sql()
         conditions, condition_params = base_conditions(request)
         select_params: list = []
 
@@ -364,26 +469,36 @@ class DatabaseEngine:
             select_params.append(query.language)
         else:
             language = dialect.false
-        exact = dialect.build_exact(query)
-        if exact and exact != match:
-            exact_match = f"({dialect.contains_sql()})"
-            select_params.append(exact)
-        else:
-            exact_match = dialect.true
-        select_params.extend(dialect.score_params(match))
+        prelude, prelude_params = dialect.prelude(query)
+        heavy = "(SELECT yes FROM heavy)"
+        (
+            source,
+            source_params,
+            match_condition,
+            match_params,
+            exact_match,
+            exact_params,
+            score,
+            score_params,
+        ) = dialect.ranked_source(query, heavy)
 
         hits_columns = ", ".join(f"e.{FACET_COLUMNS[name]}" for name in FACETS)
-        ranking = f"{exact_match} AS exact_match, {dialect.score_sql()} AS score"
-        ranked = dialect.ranked_match_sql(exact_match)
-        if ranked is not None:
-            (source, match_condition), ranking = ranked, "m.exact_match, m.score"
         sql = [
-            f"WITH hits AS MATERIALIZED ("  # noqa: S608 - names and %s only
+            f"WITH {prelude}, hits AS MATERIALIZED ("  # noqa: S608 - names and %s only
             f"SELECT e.page_id, e.date, {hits_columns}, "
-            f"{registration} AS registration_match, {language} AS language_match, {ranking} "
+            f"{registration} AS registration_match, {language} AS language_match, "
+            f"{exact_match} AS exact_match, {score} AS score "
             f"FROM {source} WHERE {' AND '.join([match_condition, *conditions])})"
         ]
-        params = [*select_params, match, *condition_params]
+        params = [
+            *prelude_params,
+            *select_params,
+            *exact_params,
+            *score_params,
+            *source_params,
+            *match_params,
+            *condition_params,
+        ]
         for name in FACETS:
             column = FACET_COLUMNS[name]
             where, where_params = facet_conditions(request, skip=name)

@@ -22,6 +22,12 @@ then the newer page first. Query 3 asks for the best-scored matches of
 tokens without walking their doclists (docs/search.md): it asks for as many as
 the share of visible matches suggests, and for more when the page cannot be
 filled from what came back. Sorting by date reads every match's score.
+
+A heavy query (more than ``base.heavy_threshold`` matches, whoever may see
+them: the party's name, a region's) is not scored at all: after the tiers
+its matches are ordered newest first from the arrays, as the statement
+orders them (docs/search.md, "Heavy words"). bm25 over every match was most of
+such a search and the whole of its floor.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from django.db import connection
 
 from search.engines.columns import ChangesUnwatched, EntryColumns, columns_for, day_number
 
-from .base import FACETS, EngineRequest, EngineResult
+from .base import FACETS, EngineRequest, EngineResult, heavy_threshold
 from .database import ENTRY, FTS, DatabaseEngine, placeholders
 
 logger = logging.getLogger("sandyq.search")
@@ -68,15 +74,16 @@ class SQLiteEngine(DatabaseEngine):
         if request.query.is_empty:
             return EngineResult([], 0, facets)
         query, filters = request.query, request.filters
+        relevance = request.sort == "relevance"
         match = self.dialect.build(query)
         with connection.cursor() as cursor:
             matches = _ids(cursor, match)
             if not matches.size:
                 return EngineResult([], 0, facets)
-            exact = self.dialect.build_exact(query)
+            exact = self.dialect.build_exact(query) if relevance else ""
             exact_ids = _ids(cursor, exact) if exact and exact != match else None
             registration_ids = None
-            if query.registration_keys and request.sort == "relevance":
+            if query.registration_keys and relevance:
                 keys = list(query.registration_keys)
                 registration_ids = _column(
                     cursor,
@@ -97,27 +104,26 @@ class SQLiteEngine(DatabaseEngine):
             store = columns_for(connection)
             with store.lock:
                 store.sync(cursor)
+                heavy = matches.size > heavy_threshold(store.entries())
                 kept, facets = _narrow(store, request, matches, subtree_ids)
-                dates = store.date[kept] if request.sort != "relevance" else None
+                dates = store.date[kept] if heavy or not relevance else None
                 in_language = (
                     _equals(store, "language", query.language, kept)
-                    if query.language and dates is None
+                    if query.language and relevance
                     else None
                 )
             total = int(kept.size)
             if not total or request.offset >= total:
                 return EngineResult([], total, facets)
-            if dates is not None:
+            tiers = (registration_ids, exact_ids, in_language)
+            if heavy:
+                # Newest first after the tiers, no score: docs/search.md, "Heavy words".
+                tier = _tiers(kept, *tiers) if relevance else None
+                page = _newest_first(request, kept, dates, tier)
+            elif not relevance:
                 page = self._by_date(cursor, request, match, kept, dates)
             else:
-                page = self._by_relevance(
-                    cursor,
-                    request,
-                    match,
-                    kept,
-                    matches.size,
-                    (registration_ids, exact_ids, in_language),
-                )
+                page = self._by_relevance(cursor, request, match, kept, matches.size, tiers)
         return EngineResult([int(page_id) for page_id in page], total, facets)
 
     def _scored(self, cursor, match: str, limit: int | None):
@@ -152,16 +158,7 @@ class SQLiteEngine(DatabaseEngine):
         The page's rows of each tier must be the best-scored rows of that tier;
         the best-scored matches overall hold them once enough are read.
         """
-        registration_ids, exact_ids, in_language = tiers
-        tier = np.zeros(kept.size, dtype=np.int8)
-        if registration_ids is not None:
-            tier += 4 * _member(kept, registration_ids)
-        if exact_ids is not None:
-            tier += 2 * _member(kept, exact_ids)
-        else:
-            tier += 2
-        if in_language is not None:
-            tier += in_language.astype(np.int8)
+        tier = _tiers(kept, *tiers)
         wanted = request.offset + request.limit
         needs = _tier_needs(tier, wanted)
         limit = min(
@@ -183,6 +180,38 @@ class SQLiteEngine(DatabaseEngine):
         _found, candidate_scores = _scores_of(candidates, ids, scores)
         ranking = np.lexsort((-candidates, candidate_scores, -levels))
         return candidates[ranking[request.offset : request.offset + request.limit]]
+
+
+def _tiers(kept, registration_ids, exact_ids, in_language) -> np.ndarray:
+    """Each kept match's tier: registration number 4, every word exact 2, the query's language 1."""
+    tier = np.zeros(kept.size, dtype=np.int8)
+    if registration_ids is not None:
+        tier += 4 * _member(kept, registration_ids)
+    if exact_ids is not None:
+        tier += 2 * _member(kept, exact_ids)
+    else:
+        tier += 2
+    if in_language is not None:
+        tier += in_language.astype(np.int8)
+    return tier
+
+
+def _newest_first(request, kept, dates, tier) -> np.ndarray:
+    """A heavy query's page: best tier first (relevance), undated last, then by date
+    (newest first unless the reader asked for the oldest), then by page id the same way.
+
+    One integer key per match and a partial sort: only the page's rows are ordered.
+    """
+    ascending = request.sort == "oldest"
+    date_key = dates.astype(np.int64) if ascending else 99_999_999 - dates.astype(np.int64)
+    id_key = kept if ascending else (1 << 31) - 1 - kept
+    key = ((dates == 0).astype(np.int64) << 58) | (date_key << 31) | id_key
+    if tier is not None:
+        key |= (7 - tier.astype(np.int64)) << 59
+    end = request.offset + request.limit
+    chosen = np.argpartition(key, end - 1)[:end] if end < key.size else np.arange(key.size)
+    chosen = chosen[np.argsort(key[chosen], kind="stable")]
+    return kept[chosen[request.offset : end]]
 
 
 def _tier_needs(tier: np.ndarray, wanted: int) -> dict[int, tuple[int, int]]:

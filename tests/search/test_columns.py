@@ -21,7 +21,7 @@ from docs_library.models import DocumentAccess
 from home.models import PrimaryOrganisationPage
 from search import analysis
 from search.checks import change_log_is_written
-from search.engines import columns, get_engine
+from search.engines import base, columns, get_engine
 from search.engines.base import EngineRequest, SearchFilters
 from search.engines.database import DatabaseEngine
 from search.engines.sqlite import SQLiteEngine
@@ -138,8 +138,16 @@ def test_the_engine_on_sqlite_is_the_in_memory_one():
     assert isinstance(get_engine(), SQLiteEngine)
 
 
-def test_answers_are_the_statements_for_every_reader_filter_sort_and_page(archive, tree):
+@pytest.mark.parametrize("heavy", [False, True], ids=["scored", "heavy"])
+def test_answers_are_the_statements_for_every_reader_filter_sort_and_page(
+    archive, tree, monkeypatch, heavy
+):
+    """Heavy: every query is heavy (ordered by date after the tiers, docs/search.md)."""
     from home import roles
+
+    if heavy:
+        monkeypatch.setattr(base, "HEAVY_MATCHES", 0)
+        monkeypatch.setattr(base, "HEAVY_SHARE", 0.0)
 
     reader = UserFactory()
     roles.grant(roles.READER, reader, tree["primary"])

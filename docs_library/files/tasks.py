@@ -54,7 +54,7 @@ def extract_document(document: LibraryDocument, **limits) -> LibraryDocument:
     # Imported here: the readers of PDF, office and image files (pypdfium2,
     # pytesseract, python-docx, odfpy: tens of MB) are the worker's, not every
     # web process's, which only queues the task.
-    from .extraction import FAILED, extract_text
+    from .extraction import extract_text
 
     with local_copy(document.file) as path:
         # Text and preview come from a child process: a hostile file can
@@ -66,13 +66,7 @@ def extract_document(document: LibraryDocument, **limits) -> LibraryDocument:
             **{name: value for name, value in limits.items() if value is not None},
         )
 
-    document.extracted_text = result.text
-    document.page_count = result.page_count
-    document.extraction_status = result.status
-    document.extraction_failure = result.reason if result.status == FAILED else ""
-    document.extraction_error = result.error
-    document.language = result.language
-    document.extracted_at = timezone.now()
+    document.apply_extraction(result)
     if document.preview:
         document.preview.delete(save=False)
     if result.preview is not None:

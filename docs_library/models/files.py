@@ -177,6 +177,17 @@ class LibraryDocument(AbstractDocument):
             return ""
         return reverse("docs_library:preview", args=[self.pk])
 
+    def apply_extraction(self, result) -> None:
+        """Take what reading the file found (a ``files.extraction`` result); not saved."""
+        self.extracted_text = result.text
+        self.page_count = result.page_count
+        self.extraction_status = result.status
+        failed = result.status == ExtractionStatus.FAILED
+        self.extraction_failure = result.reason if failed else ExtractionFailure.NONE
+        self.extraction_error = result.error
+        self.language = result.language
+        self.extracted_at = timezone.now()
+
     def apply_upload(self, info, *, replacing: bool = False) -> None:
         """Take the facts about a freshly accepted file (a ``validation.UploadInfo``).
 

@@ -49,7 +49,7 @@ from wagtail.log_actions import log
 from wagtail.models import Page, Site
 
 from docs_library import importing
-from docs_library.files.extraction import FAILED, extract_text, read_small_text
+from docs_library.files.extraction import extract_text, read_small_text
 from docs_library.files.validation import TEXT, sha256_of, split_extension
 from docs_library.models import (
     AccessLevel,
@@ -444,13 +444,7 @@ class Command(BaseCommand):
             # process (a fork per file) would cost more than reading it.
             result = read_small_text(item.path)
         if result is not None:
-            document.extracted_text = result.text
-            document.page_count = result.page_count
-            document.extraction_status = result.status
-            document.extraction_failure = result.reason if result.status == FAILED else ""
-            document.extraction_error = result.error
-            document.language = result.language
-            document.extracted_at = timezone.now()
+            document.apply_extraction(result)
             document._needs_extraction = False
             if from_file:
                 item.record.language = self.known_language(result.language, item.path)

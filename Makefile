@@ -37,11 +37,13 @@ run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # One pytest process per core (pytest-xdist), each with its own test database and
-# files; a test module stays whole on one process (its live server and browser).
+# files (and its own live server and browser). `--dist load` hands each process
+# tests in the collection's order, so pytest-django's order holds there too:
+# tests that empty the database (transactional) after those that roll back.
 # `make test TEST_WORKERS=0` runs everything in this process.
 TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,9 @@
 """Helpers for the workflow, archive and circular tests: records as editors make them."""
 
 import datetime
+import threading
+
+from django.db import connection
 
 from home import roles
 from tests.factories import DocumentPageFactory, LibraryFactory, PrimaryFactory, UserFactory
@@ -143,3 +146,25 @@ def edit_data(record, **overrides):
     }
     data.update(overrides)
     return nested_form_data(data)
+
+
+def at_once(calls):
+    """Run each call in its own thread, all released together; (results, errors)."""
+    barrier = threading.Barrier(len(calls))
+    results, errors = [None] * len(calls), []
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=20)
+            results[index] = call()
+        except Exception as error:  # collected for the assertions
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    return results, errors

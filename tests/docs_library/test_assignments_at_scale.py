@@ -1,8 +1,6 @@
 """Assignments at the scale and pace of a real party: a decision to a thousand
 organisations, and executors who report at the same instant."""
 
-import threading
-
 import pytest
 
 from django.core.exceptions import ValidationError
@@ -13,7 +11,14 @@ from docs_library.circulation import assignments
 from docs_library.models import Execution, ExecutionState, JournalEntry, JournalKind
 from home import roles
 from home.models import PrimaryOrganisationPage
-from tests.docs_library.lifecycle import bulk_organisations, days, library_of, person, publish
+from tests.docs_library.lifecycle import (
+    at_once,
+    bulk_organisations,
+    days,
+    library_of,
+    person,
+    publish,
+)
 from tests.factories import DistrictFactory, DocumentPageFactory, PrimaryFactory, RegionFactory
 
 
@@ -63,28 +68,6 @@ def test_issuing_to_1000_organisations_takes_as_many_queries_as_to_20(home):
     assert many_inserts - few_inserts <= 1000 // 50, counts
 
 
-def _at_once(calls):
-    """Run each call in its own thread, all released together; (results, errors)."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [None] * len(calls), []
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=20)
-            results[index] = call()
-        except Exception as error:  # collected for the assertions
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    return results, errors
-
-
 @pytest.fixture
 def issued(home):
     region = RegionFactory(parent=home, org_code="09", title="Қарағанды облысы")
@@ -122,7 +105,7 @@ def test_two_executors_reporting_at_the_same_instant_are_both_recorded_and_numbe
         )(*issued[key])
         for key in ("first", "second")
     ]
-    _results, errors = _at_once(calls)
+    _results, errors = at_once(calls)
     assert not errors, errors
 
     states = dict(
@@ -145,7 +128,7 @@ def test_one_execution_reported_twice_at_once_keeps_one_report(issued):
     organisation, editor = issued["first"]
     colleague = person(roles.EDITOR, organisation, username="samal.secretary")
     execution = issued["executions"][organisation.pk]
-    _results, errors = _at_once(
+    _results, errors = at_once(
         [
             lambda: assignments.report(execution, editor, "Бірінші есеп"),
             lambda: assignments.report(execution, colleague, "Екінші есеп"),

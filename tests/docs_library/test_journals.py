@@ -5,7 +5,6 @@ may read and register; filters, exports, the print view and bad input."""
 import csv
 import datetime
 import io
-import threading
 
 import openpyxl
 import pytest
@@ -23,6 +22,7 @@ from docs_library.models import EntrySource, JournalCounter, JournalEntry, Journ
 from home import roles
 from home.models import PrimaryOrganisationPage
 from tests.docs_library.lifecycle import (
+    at_once,
     bulk_organisations,
     circular,
     days,
@@ -141,32 +141,10 @@ def test_the_database_refuses_a_number_twice_in_a_journal_and_year(party):
         copy.save()
 
 
-def _at_once(calls):
-    """Run each call in its own thread, all released together; (results, errors)."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [None] * len(calls), []
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=20)
-            results[index] = call()
-        except Exception as error:  # collected for the assertions
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    return results, errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_parallel_registrations_get_distinct_consecutive_numbers(home):
     region = RegionFactory(parent=home, org_code="09")
-    results, errors = _at_once([lambda: by_hand(region)] * 6)
+    results, errors = at_once([lambda: by_hand(region)] * 6)
     assert not errors, errors
     assert sorted(entry.sequence for entry in results) == [1, 2, 3, 4, 5, 6]
     assert sorted(entry.number for entry in results) == sorted(f"09-К/{n}" for n in range(1, 7))
@@ -176,7 +154,7 @@ def test_parallel_registrations_get_distinct_consecutive_numbers(home):
 @pytest.mark.django_db(transaction=True)
 def test_one_number_typed_twice_at_once_is_saved_once_and_the_other_told(home):
     region = RegionFactory(parent=home, org_code="09")
-    results, errors = _at_once([lambda: by_hand(region, number="қолмен/7")] * 3)
+    results, errors = at_once([lambda: by_hand(region, number="қолмен/7")] * 3)
     assert len([entry for entry in results if entry is not None]) == 1
     assert len(errors) == 2
     assert all(isinstance(error, ValidationError) for error in errors), errors
@@ -193,7 +171,7 @@ def test_circulars_delivered_at_once_number_each_receivers_journal_in_turn(home)
         record.live = True
         record.save()
         circulars.create_distributions(record)
-    results, errors = _at_once([lambda r=r: journals.register_circular(r) for r in records])
+    results, errors = at_once([lambda r=r: journals.register_circular(r) for r in records])
     assert not errors, errors
     assert results == [4, 4]  # three receivers and the sender, each time
     for organisation in receivers:

@@ -328,28 +328,30 @@ def may_acknowledge(user, distribution) -> bool:
 
 
 @register_token_source
-def executor_organisations(record):
-    """The executor organisations of the record's assignments (sub-assignments too) open
-    it to their people, as a circular's addressees do (organisation-level records;
+def executor_organisations(record_ids):
+    """The executor organisations of the records' assignments (sub-assignments too) open
+    them to their people, as a circular's addressees do (organisation-level records;
     restricted ones take no assignments). Named people open nothing: only those who
     may read the record already are named (``nameable_people``)."""
-    if not record.pk:
-        return []
-    return Page.objects.filter(
-        pk__in=Execution.objects.filter(assignment__record_id=record.pk).values("organisation_id")
-    ).values_list("pk", "path", "depth", named=True)
+    return (
+        Execution.objects.filter(assignment__record_id__in=record_ids, organisation__isnull=False)
+        .values_list(
+            "assignment__record_id", "organisation_id", "organisation__path", "organisation__depth"
+        )
+        .distinct()
+    )
 
 
 @register_token_source
-def report_file_receivers(record):
+def report_file_receivers(record_ids):
     """A file sent with a report (``ReportFile``) opens to the organisation that issued
     the assignment too, as the report itself does, across a block of inheritance."""
-    if not record.pk:
-        return []
-    issuers = ReportFile.objects.filter(record_id=record.pk).values(
-        "execution__assignment__organisation_id"
+    return ReportFile.objects.filter(record_id__in=record_ids).values_list(
+        "record_id",
+        "execution__assignment__organisation_id",
+        "execution__assignment__organisation__path",
+        "execution__assignment__organisation__depth",
     )
-    return Page.objects.filter(pk__in=issuers).values_list("pk", "path", "depth", named=True)
 
 
 def _active(user) -> bool:

@@ -7,6 +7,8 @@ hold, once per request. The rules for each access level are told in
 ``docs_library.access``; this module only computes and stores them.
 """
 
+from typing import NamedTuple
+
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
@@ -15,19 +17,39 @@ from home.tokens import MEMBERS_TOKEN, PUBLIC_TOKEN, editor_token, manager_token
 
 from .models import AccessLevel, DocumentAccess, DocumentPage
 
-# Other parts of docs_library (circulars) add pages whose grants open a record.
+# Other parts of docs_library (circulars, assignments) add pages whose grants open a record.
 _extra_token_sources = []
 
 
-def register_token_source(function):
-    """``function(record) -> iterable of pages`` whose role holders may read the record.
+class Opening(NamedTuple):
+    """A page whose role holders may read a record, as a token source names it."""
 
-    Only each page's ``pk``, ``path`` and ``depth`` are read, so a source may
-    yield ``values_list("pk", "path", "depth", named=True)`` rows: a circular
-    can be addressed to thousands of organisations.
+    pk: int
+    path: str
+    depth: int
+
+
+def register_token_source(function):
+    """``function(record_ids) -> iterable of (record_id, page_id, path, depth)`` rows:
+    pages whose role holders may read each of these (organisation-level) records.
+
+    A source is asked once for a batch of records (a refresh of a moved
+    subtree, an import of thousands), so it reads its rows for all of them in
+    one query; a circular can be addressed to thousands of organisations, so
+    only each page's id, path and depth are read.
     """
     _extra_token_sources.append(function)
     return function
+
+
+def opening_pages(record_ids) -> dict[int, list[Opening]]:
+    """The pages every token source names for each of ``record_ids``."""
+    pages: dict[int, list[Opening]] = {}
+    for chunk in roles.chunks(record_ids):
+        for source in _extra_token_sources:
+            for record_id, *page in source(chunk):
+                pages.setdefault(record_id, []).append(Opening(*page))
+    return pages
 
 
 def user_tokens(user) -> frozenset[str] | None:
@@ -36,12 +58,17 @@ def user_tokens(user) -> frozenset[str] | None:
 
 
 def record_tokens(
-    record: DocumentPage, chain: list[int] | None = None, root_id: int | None = None
+    record: DocumentPage,
+    chain: list[int] | None = None,
+    root_id: int | None = None,
+    opening_chains: list[list[int]] | None = None,
 ) -> set[str]:
     """The tokens that open ``record``, from its place in the tree and its level.
 
     ``chain`` and ``root_id``: the record's ``roles.inheritance_chain`` and
-    ``roles.site_root_id()``, when the caller has read them for many records.
+    ``roles.site_root_id()``; ``opening_chains``: the inheritance chains of the
+    pages the token sources name for it (``opening_pages``). Callers pass them
+    when they have read them for many records at once.
     """
     if chain is None:
         chain = roles.inheritance_chain(record) if record.path else []
@@ -56,9 +83,11 @@ def record_tokens(
         tokens.add(MEMBERS_TOKEN)
     elif level == AccessLevel.ORGANISATION:
         tokens.update(role_token(page_id) for page_id in points)
-        organisations = [page for source in _extra_token_sources for page in source(record)]
-        for chain in roles.inheritance_chains(organisations).values():
-            tokens.update(role_token(page_id) for page_id in chain)
+        if opening_chains is None:
+            pages = opening_pages([record.pk]).get(record.pk, []) if record.pk else []
+            opening_chains = list(roles.inheritance_chains(pages).values())
+        for opening_chain in opening_chains:
+            tokens.update(role_token(page_id) for page_id in opening_chain)
     elif level == AccessLevel.RESTRICTED:
         tokens.add(role_token(record.pk))
         tokens.update(manager_token(page_id) for page_id in points)
@@ -88,8 +117,22 @@ def refresh_tokens(records) -> int:
 def _refresh_batch(records) -> int:
     chains = roles.inheritance_chains([record for record in records if record.path])
     root_id = roles.site_root_id()
+    opening = opening_pages(
+        [
+            record.pk
+            for record in records
+            if record.live and record.access_level == AccessLevel.ORGANISATION
+        ]
+    )
+    opening_chains = roles.inheritance_chains(page for pages in opening.values() for page in pages)
     wanted = {
-        record.pk: record_tokens(record, chains.get(record.path, []), root_id) for record in records
+        record.pk: record_tokens(
+            record,
+            chains.get(record.path, []),
+            root_id,
+            [opening_chains[page.path] for page in opening.get(record.pk, [])],
+        )
+        for record in records
     }
     with transaction.atomic():
         stored = {record.pk: set() for record in records}

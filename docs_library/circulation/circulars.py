@@ -147,13 +147,11 @@ def distribute(record) -> tuple[int, int]:
 
 
 @access.register_token_source
-def distributed_organisations(record):
+def distributed_organisations(record_ids):
     """Addressed organisations' role holders may read an organisation-level circular."""
-    if not record.pk:
-        return []
-    return Page.objects.filter(
-        pk__in=Distribution.objects.filter(record_id=record.pk).values("organisation_id")
-    ).values_list("pk", "path", "depth", named=True)
+    return Distribution.objects.filter(record_id__in=record_ids).values_list(
+        "record_id", "organisation_id", "organisation__path", "organisation__depth"
+    )
 
 
 # --- acknowledging -----------------------------------------------------------------------

@@ -7,10 +7,19 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from docs_library import access
 from docs_library.circulation import assignments
-from docs_library.models import Execution, ExecutionState, JournalEntry, JournalKind
+from docs_library.models import (
+    Distribution,
+    DocumentAccess,
+    Execution,
+    ExecutionState,
+    JournalEntry,
+    JournalKind,
+)
 from home import roles
 from home.models import PrimaryOrganisationPage
+from home.tokens import role_token
 from tests.docs_library.lifecycle import (
     at_once,
     bulk_organisations,
@@ -141,3 +150,37 @@ def test_one_execution_reported_twice_at_once_keeps_one_report(issued):
     assert execution.report in {"Бірінші есеп", "Екінші есеп"}
     entries = JournalEntry.objects.filter(execution=execution, organisation=issued["region"])
     assert entries.count() == 1
+
+
+@pytest.mark.django_db
+def test_refreshing_tokens_of_many_addressed_records_reads_as_much_as_of_a_few(home):
+    """A moved or blocked subtree, or an import, refreshes thousands of records at
+    once: the pages that open each (addressees, executors, issuers of reports) are
+    read for the whole batch, not once per record and source."""
+    region = RegionFactory(parent=home, org_code="09")
+    library = library_of(region)
+    bulk_organisations(DistrictFactory(parent=region), PrimaryOrganisationPage, 40)
+    addressees = list(PrimaryOrganisationPage.objects.filter(path__startswith=region.path))
+    records = [
+        DocumentPageFactory(parent=library, title=f"Үндеу {n}", access_level="organisation")
+        for n in range(40)
+    ]
+    Distribution.objects.bulk_create(
+        Distribution(record=record, organisation=addressee)
+        for record, addressee in zip(records, addressees, strict=True)
+    )
+    DocumentAccess.objects.filter(page__in=records).delete()
+
+    counts = []
+    for batch in (records[:4], records[4:]):
+        with CaptureQueriesContext(connection) as queries:
+            access.refresh_tokens(batch)
+        counts.append(len([q for q in queries.captured_queries if q["sql"].startswith("SELECT")]))
+    few, many = counts
+    assert many <= few + 2, counts
+    # And each record opened to its own addressee's people, and to no other's.
+    for record, addressee in zip(records, addressees, strict=True):
+        stored = set(DocumentAccess.objects.filter(page=record).values_list("token", flat=True))
+        assert role_token(addressee.pk) in stored
+        others = {role_token(other.pk) for other in addressees if other.pk != addressee.pk}
+        assert not stored & others

@@ -329,7 +329,9 @@ def test_imported_records_are_in_the_admin_explorer_and_search_of_the_editor(
 
 
 def test_batches_continue_the_library_and_make_whole_records(tmp_path, library):
-    from wagtail.models import Revision
+    from django.db import transaction
+
+    from wagtail.models import ReferenceIndex, Revision
 
     from search.models import SearchEntry
 
@@ -357,6 +359,16 @@ def test_batches_continue_the_library_and_make_whole_records(tmp_path, library):
         assert WORD in record.main_file.extracted_text
         assert record.document_date == datetime.date(2019, 3, int(record.title[-10:-8]))
     assert SearchEntry.objects.filter(page__in=records).count() == 6
+    # The file's "Usage" in the admin: the references Wagtail itself would store.
+    for record in records[1:]:
+        references = ReferenceIndex.objects.filter(object_id=str(record.pk))
+        fields = ("content_type", "base_content_type", "to_content_type", "to_object_id")
+        written = set(references.values_list(*fields, "model_path", "content_path_hash"))
+        assert (str(record.main_file_id), "main_file") in {(r[3], r[4]) for r in written}
+        references.delete()
+        with transaction.atomic():
+            ReferenceIndex.create_or_update_for_object(record)
+        assert written == set(references.values_list(*fields, "model_path", "content_path_hash"))
     assert list(library.get_children().order_by("path").values_list("pk", flat=True)) == sorted(
         record.pk for record in records
     )

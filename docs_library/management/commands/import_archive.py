@@ -539,11 +539,8 @@ class Command(BaseCommand):
     def free_slug(self, title: str) -> str:
         """Like Wagtail's own slug for a title, shortened: archive titles can be whole sentences."""
         base = slugify(title, allow_unicode=True)[:SLUG_LENGTH].strip("-") or "document"
-        taken = self.slugs | set(
-            self.library.get_children().filter(slug__startswith=base).values_list("slug", flat=True)
-        )
         slug, suffix = base, 1
-        while slug in taken:
+        while slug in self.slugs:  # every slug of the library, read once at the start
             suffix += 1
             slug = f"{base}-{suffix}"
         return slug

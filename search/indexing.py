@@ -148,13 +148,17 @@ def record_parts(summary, body, file_text, attachments: list[str]) -> list[tuple
     ]
 
 
-def page_text(page) -> PageText:
-    """What of this page is searchable: its title line(s) and its text."""
+def page_text(page, attachments: list[str] | None = None) -> PageText:
+    """What of this page is searchable: its title line(s) and its text.
+
+    ``attachments``: a record's attachment texts, when the caller has read them
+    for many records at once (:func:`attachment_texts`).
+    """
     if isinstance(page, DocumentPage):
         keywords = " ".join(item.tag.name for item in page.tagged_items.all())
         return PageText(
             title="\n".join(filter(None, [page.title, page.registration_number, keywords])),
-            parts=page_parts(page),
+            parts=page_parts(page, attachments),
             registration_number=page.registration_number,
             language=page.language,
         )
@@ -411,8 +415,10 @@ def rebuild(
 
 def _write_batch(pages, regions: RegionLookup) -> int:
     entries, texts = [], []
+    attachments = attachment_texts(page.pk for page in pages if isinstance(page, DocumentPage))
     for page in pages:
-        entry_fields, text_fields = _split(entry_values(page, regions))
+        text = page_text(page, attachments.get(page.pk, []))
+        entry_fields, text_fields = _split(entry_values(page, regions, text))
         entries.append(SearchEntry(page_id=page.pk, **entry_fields))
         texts.append(SearchText(entry_id=page.pk, **text_fields))
     with transaction.atomic():

@@ -9,7 +9,12 @@ from django.utils import translation
 from docs_library.models import DocumentPage
 from search import analysis, service
 from search.models import SearchEntry
-from tests.factories import DocumentPageFactory, LibraryFactory, RegionFactory
+from tests.factories import (
+    DocumentPageFactory,
+    LibraryFactory,
+    RegionFactory,
+    library_document,
+)
 from tests.search.conftest import pdf_document
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +108,25 @@ def test_the_rebuild_command_rewrites_missing_and_stale_entries(library, capsys)
     call_command("rebuild_search_index", "--all", verbosity=0)
     assert found("хаттама") == ["Жиналыс хаттамасы"]
     assert "entries written" in capsys.readouterr().out
+
+
+def test_a_rebuild_reads_each_records_own_attachments(library):
+    """A rebuild reads the attachments of a whole batch at once: each record must
+    still be found by the words of its own attached files, and only by those."""
+    from docs_library.models import DocumentAttachment, LibraryDocument
+
+    words = {"Бірінші хаттама": "мелиорация", "Екінші хаттама": "ирригация"}
+    for title, word in words.items():
+        record = DocumentPageFactory(parent=library, title=title)
+        document = library_document(b"attachment", f"{word}.txt")
+        LibraryDocument.objects.filter(pk=document.pk).update(extracted_text=f"{word} жоспары")
+        DocumentAttachment.objects.create(page=record, document=document)
+    SearchEntry.objects.all().delete()
+
+    call_command("rebuild_search_index", "--all", verbosity=0)
+
+    for title, word in words.items():
+        assert found(word) == [title]
 
 
 def test_very_long_text_is_indexed_up_to_the_budget(library):

@@ -66,8 +66,8 @@ import sys
 import time
 from collections import Counter
 from datetime import date, timedelta
+from itertools import accumulate
 from pathlib import Path
-from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -181,8 +181,9 @@ class TextMaker:
         self.random = random.Random(seed)
         self.bank = sentence_bank()
         self.words = vocabulary()
+        # Cumulative, as random.choices would add them up on every call (same draws).
         self.weights = {
-            language: [1 / (rank + 1) ** 0.9 for rank in range(len(words))]
+            language: list(accumulate(1 / (rank + 1) ** 0.9 for rank in range(len(words))))
             for language, words in self.words.items()
         }
         for words in self.words.values():
@@ -192,14 +193,16 @@ class TextMaker:
         sentences, size = [], 0
         while size < TARGET_CHARS:
             sentence = self.random.choice(self.bank[language])
-            extra = self.random.choices(self.words[language], self.weights[language], k=3)
+            extra = self.random.choices(
+                self.words[language], cum_weights=self.weights[language], k=3
+            )
             sentence = f"{sentence} {' '.join(extra).capitalize()}."
             sentences.append(sentence)
             size += len(sentence) + 1
         return " ".join(sentences)
 
     def title(self, language: str) -> str:
-        words = self.random.choices(self.words[language], self.weights[language], k=4)
+        words = self.random.choices(self.words[language], cum_weights=self.weights[language], k=4)
         return " ".join(words).capitalize()
 
 
@@ -278,46 +281,13 @@ def make_libraries(organisations):
 
 
 def make_documents(args, libraries, maker: TextMaker) -> None:
-    """Bulk-insert records: Page rows in bulk, then each record's own row as loaddata does.
+    """Bulk-insert records as ``import_archive`` does, 500 to a transaction.
 
-    ``save_base(raw=True)`` writes only the record's table; search ignores raw
-    saves and is rebuilt afterwards in one pass. Each record's access tokens
-    are what ``docs_library.access.record_tokens`` says, written in bulk: while
-    generating, the site root and each library's inheritance chain are looked
-    up once instead of once per record (a new record blocks nothing, so its
-    chain is itself and its library's chain).
+    The page rows and the records' own rows in two statements
+    (``docs_library.importing``), each record's access tokens through
+    ``docs_library.access.refresh_tokens`` for the whole batch; the search
+    entries are built afterwards in one pass.
     """
-    from django.db.models.signals import post_save
-
-    from wagtail.models import Page
-
-    from docs_library.models import DocumentPage
-    from docs_library.signal_handlers import refresh_record_tokens
-    from home import roles
-
-    root_id = roles.site_root_id()
-    library_chains = {library.path: roles.inheritance_chain(library) for library, _ in libraries}
-    original_chain = roles.inheritance_chain
-
-    def chain(page):
-        parent = library_chains.get(page.path[: -Page.steplen])
-        return [page.pk, *parent] if parent is not None else original_chain(page)
-
-    # docs_library's own handler would compute the same tokens one record at a time.
-    post_save.disconnect(sender=DocumentPage, dispatch_uid="docs_library_tokens")
-    try:
-        with (
-            mock.patch.object(roles, "inheritance_chain", chain),
-            mock.patch.object(roles, "site_root_id", lambda: root_id),
-        ):
-            _insert_documents(args, libraries, maker)
-    finally:
-        post_save.connect(
-            refresh_record_tokens, sender=DocumentPage, dispatch_uid="docs_library_tokens"
-        )
-
-
-def _insert_documents(args, libraries, maker: TextMaker) -> None:
     from tqdm import tqdm
 
     from django.contrib.contenttypes.models import ContentType
@@ -326,8 +296,8 @@ def _insert_documents(args, libraries, maker: TextMaker) -> None:
 
     from wagtail.models import Locale, Page
 
-    from docs_library import access
-    from docs_library.models import DocumentAccess, DocumentPage
+    from docs_library import access, importing
+    from docs_library.models import DocumentPage
 
     rng = maker.random
     content_type = ContentType.objects.get_for_model(DocumentPage)
@@ -340,17 +310,19 @@ def _insert_documents(args, libraries, maker: TextMaker) -> None:
     batch_size = 500
     with tqdm(total=args.docs, desc="Documents", unit="doc") as bar:
         for start in range(0, args.docs, batch_size):
-            with transaction.atomic():
-                bases, records = [], []
-                for number in range(start, min(start + batch_size, args.docs)):
-                    library, organisation = libraries[rng.randrange(len(libraries))]
-                    children[library.pk] += 1
-                    language = "kk" if rng.random() < 0.6 else "ru"
-                    day = date(2015, 1, 1) + timedelta(days=rng.randrange(11 * 365))
-                    summary = maker.text(language)
-                    title = maker.title(language)
-                    slug = f"doc-{number}"
-                    base = Page(
+            records = []
+            for number in range(start, min(start + batch_size, args.docs)):
+                library, organisation = libraries[rng.randrange(len(libraries))]
+                children[library.pk] += 1
+                language = "kk" if rng.random() < 0.6 else "ru"
+                day = date(2015, 1, 1) + timedelta(days=rng.randrange(11 * 365))
+                summary = maker.text(language)
+                title = maker.title(language)
+                slug = f"doc-{number}"
+                sequence[(organisation.pk, day.year)] += 1
+                has_number = rng.random() < 0.5
+                records.append(
+                    DocumentPage(
                         title=title,
                         draft_title=title,
                         slug=slug,
@@ -363,44 +335,27 @@ def _insert_documents(args, libraries, maker: TextMaker) -> None:
                         live=True,
                         first_published_at=now,
                         last_published_at=now,
+                        document_type=rng.choice(TYPES),
+                        registration_number=(
+                            f"{organisation.org_code}-{sequence[(organisation.pk, day.year)]}"
+                            f"/{day.year}"
+                            if has_number and organisation.org_code
+                            else ""
+                        ),
+                        document_date=day,
+                        registration_year=day.year,
+                        language=language,
+                        summary=summary,
+                        access_level=rng.choices(levels, level_weights)[0],
+                        organisation_id=organisation.pk,
                     )
-                    bases.append(base)
-                    sequence[(organisation.pk, day.year)] += 1
-                    has_number = rng.random() < 0.5
-                    records.append(
-                        {
-                            "document_type": rng.choice(TYPES),
-                            "registration_number": (
-                                f"{organisation.org_code}-{sequence[(organisation.pk, day.year)]}"
-                                f"/{day.year}"
-                                if has_number and organisation.org_code
-                                else ""
-                            ),
-                            "document_date": day,
-                            "registration_year": day.year,
-                            "language": language,
-                            "summary": summary,
-                            "access_level": rng.choices(levels, level_weights)[0],
-                            "organisation_id": organisation.pk,
-                        }
-                    )
-                Page.objects.bulk_create(bases)
-                rows = []
-                for base, fields in zip(bases, records, strict=True):
-                    record = DocumentPage(page_ptr_id=base.pk, **fields)
-                    record.__dict__.update(
-                        {
-                            field.attname: getattr(base, field.attname)
-                            for field in Page._meta.concrete_fields
-                        }
-                    )
-                    record.save_base(raw=True, force_insert=True)
-                    tokens = access.record_tokens(record)
-                    rows += [DocumentAccess(page_id=record.pk, token=token) for token in tokens]
-                DocumentAccess.objects.bulk_create(rows, batch_size=1000)
+                )
+            with transaction.atomic():
+                importing.insert_pages(records)
+                access.refresh_tokens(records)
                 for library, _org in libraries:
                     Page.objects.filter(pk=library.pk).update(numchild=children[library.pk])
-            bar.update(len(bases))
+            bar.update(len(records))
 
 
 def count_matches(query: str) -> int:

@@ -102,7 +102,7 @@ def write_batch(library: Page, items: list[Item], *, user=None) -> list[Document
             record.assign_registration_number()
             record.registration_sort_key = natural_sort_key(record.registration_number)
             _relations_in_memory(record)
-        _insert_pages(records)
+        insert_pages(records)
         for record in records:
             if record.tagged_items.all():  # keywords from the metadata, held in memory
                 record.tagged_items.commit()
@@ -157,7 +157,7 @@ def _relations_in_memory(record: DocumentPage) -> None:
         getattr(record, field.name).set([])  # held in memory until a commit
 
 
-def _insert_pages(records: list[DocumentPage]) -> None:
+def insert_pages(records: list[DocumentPage]) -> None:
     """The page rows in one statement, then the records' own rows in another.
 
     Django's ``bulk_create`` refuses models with a parent table, so the record

@@ -380,20 +380,24 @@ class OrganisationPage(AnalysedTextMixin, Page):
             .order_by("-date", "-pk")[:LATEST_ANNOUNCEMENTS]
         )
 
+    def listing(self, page_number) -> dict:
+        """Its sections and a page of its organisations with their counts: the same
+        for every reader (``sandyq_tags.organisation_listing`` shares the HTML)."""
+        paginator = Paginator(self.child_organisations(), CHILD_ORGANISATIONS_PER_PAGE)
+        children_page = paginator.get_page(page_number)
+        children = list(children_page.object_list)
+        return {
+            "page": self,
+            "children_page": children_page,
+            "children": children,
+            "children_total": paginator.count,
+            "suborganisation_counts": self.suborganisation_counts(children),
+            **self.sections(),
+        }
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        paginator = Paginator(self.child_organisations(), CHILD_ORGANISATIONS_PER_PAGE)
-        children_page = paginator.get_page(request.GET.get("page"))
-        children = list(children_page.object_list)
-        context.update(
-            breadcrumb=self.organisation_breadcrumb(),
-            children_page=children_page,
-            children=children,
-            children_total=paginator.count,
-            suborganisation_counts=self.suborganisation_counts(children),
-            latest_announcements=self.latest_announcements(),
-            **self.sections(),
-        )
+        context["breadcrumb"] = self.organisation_breadcrumb()
         return context
 
     def route(self, request, path_components):

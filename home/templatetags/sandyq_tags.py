@@ -103,6 +103,51 @@ def central_menu(context):
     return _shared(context, "central_menu", (), render)
 
 
+#: Pages of an organisation's organisations whose HTML is shared; past it, rendered each time
+#: (a made-up ``?page=`` must not fill the cache).
+SHARED_LISTING_PAGES = 50
+
+
+@register.simple_tag(takes_context=True)
+def organisation_listing(context, page):
+    """An organisation's sections and a page of its organisations, with their counts.
+
+    Every reader gets the same (live pages, the sections open to the public), so
+    the HTML is a shared fragment (``home.page_cache``), purged with the pages:
+    a signed-in reader, whose page is never cached whole, no longer pays for the
+    tree queries either.
+    """
+    request = context.get("request")
+    number = request.GET.get("page", "1") if request else "1"
+
+    def render():
+        return render_to_string(
+            "includes/organisation_listing.html", page.listing(number), request=request
+        )
+
+    if request is None or not (number.isdigit() and 0 < int(number) <= SHARED_LISTING_PAGES):
+        return mark_safe(render())  # noqa: S308 - our template's HTML
+    return _shared(context, "organisation_listing", (page.pk, int(number)), render)
+
+
+@register.simple_tag(takes_context=True)
+def organisation_announcements(context, page):
+    """An organisation's latest announcements and the link to all of them: the same
+    for every reader, a shared fragment as above."""
+
+    def render():
+        return render_to_string(
+            "includes/organisation_announcements.html",
+            {
+                "latest_announcements": page.latest_announcements(),
+                "announcement_lists": page.sections()["announcement_lists"],
+            },
+            request=context.get("request"),
+        )
+
+    return _shared(context, "organisation_announcements", (page.pk,), render)
+
+
 FEED_TYPES = (("", "application/atom+xml"), ("_rss", "application/rss+xml"))
 
 

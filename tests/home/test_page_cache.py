@@ -469,3 +469,66 @@ def test_a_file_read_in_the_background_shows_on_its_record_page_at_once(client, 
     after, source = get(client, url_of(record))
     assert source == "miss"
     assert "1 бет)" in text(after) and 'class="preview"' in text(after)
+
+
+def test_an_organisations_listing_is_shared_and_follows_the_purge(client, settings, tree):
+    """The sections, organisations and announcements of an organisation page are the
+    same for everyone: a signed-in reader gets them from the shared fragments, and a
+    new organisation or a new or withdrawn announcement shows at once."""
+    from home.models import AnnouncementPage
+    from tests.factories import AnnouncementFactory, AnnouncementIndexFactory, DistrictFactory
+
+    region = tree["region"]
+    client.force_login(UserFactory())
+    assert "Әуезов ауданы" in text(get(client, url_of(region))[0])
+    with CaptureQueriesContext(connection) as shared:
+        get(client, url_of(region))
+    settings.SANDYQ_PAGE_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as unshared:
+        get(client, url_of(region))
+    # The organisations' counts and the announcements: no query once shared.
+    announcements = AnnouncementPage._meta.db_table
+
+    def listing_queries(captured):
+        return [q["sql"] for q in captured if "GROUP BY" in q["sql"] or announcements in q["sql"]]
+
+    assert listing_queries(unshared.captured_queries)
+    assert not listing_queries(shared.captured_queries)
+    settings.SANDYQ_PAGE_CACHE_SECONDS = 600
+
+    DistrictFactory(parent=region, title="Жаңа аудан")
+    assert "Жаңа аудан" in text(get(client, url_of(region))[0])
+    index = AnnouncementIndexFactory(parent=region, title="Облыс жаңалықтары")
+    AnnouncementFactory(parent=index, title="Сайлауалды жиналыс", language="kk")
+    html = text(get(client, url_of(region))[0])
+    assert "Сайлауалды жиналыс" in html and "Облыс жаңалықтары" in html
+    AnnouncementPage.objects.get(title="Сайлауалды жиналыс").unpublish()
+    assert "Сайлауалды жиналыс" not in text(get(client, url_of(region))[0])
+    client.logout()
+    assert "Сайлауалды жиналыс" not in text(get(client, url_of(region))[0])
+
+
+def test_each_page_of_organisations_is_its_own_and_a_made_up_one_is_not_kept(client, tree):
+    from home import models
+    from tests.factories import DistrictFactory
+
+    region = tree["region"]
+    for number in range(models.CHILD_ORGANISATIONS_PER_PAGE):
+        DistrictFactory(parent=region, title=f"Аудан {number:03d}")
+    client.force_login(UserFactory())
+    first = text(client.get(url_of(region)))
+    second = text(client.get(url_of(region), {"page": "2"}))
+    # In Kazakh order А comes before Ә: the district of the tree is alone on page 2.
+    assert "Аудан 000" in first and "Әуезов ауданы" not in first
+    assert "Әуезов ауданы" in second and "Аудан 000" not in second
+    again = text(client.get(url_of(region)))
+    assert again.split('class="org-list"')[1] == first.split('class="org-list"')[1]
+
+    def listings():
+        return {key for key in cache._cache if "organisation_listing" in key}
+
+    kept = listings()
+    for made_up in ("99999", "abc", "-1", "0"):
+        response = client.get(url_of(region), {"page": made_up})
+        assert response.status_code == 200
+    assert listings() == kept

@@ -27,7 +27,12 @@ A heavy query (more than ``base.heavy_threshold`` matches, whoever may see
 them: the party's name, a region's) is not scored at all: after the tiers
 its matches are ordered newest first from the arrays, as the statement
 orders them (docs/search.md, "Heavy words"). bm25 over every match was most of
-such a search and the whole of its floor.
+such a search and the whole of its floor. What is left, FTS5 listing every
+match, is done once: the lists of a heavy query (every match, the exact tier)
+are kept in the process (``columns.FoundIds``) and used again while the
+arrays' version, which moves with the change log, is the one read before
+FTS5 was asked. They hold every match whoever may see it, so one list serves
+every reader.
 """
 
 from __future__ import annotations
@@ -76,12 +81,24 @@ class SQLiteEngine(DatabaseEngine):
         query, filters = request.query, request.filters
         relevance = request.sort == "relevance"
         match = self.dialect.build(query)
+        exact = self.dialect.build_exact(query) if relevance else ""
+        exact = exact if exact != match else ""
+        store = columns_for(connection)
         with connection.cursor() as cursor:
-            matches = _ids(cursor, match)
+            # A heavy query's ids may be kept from an earlier search: they hold
+            # while the arrays' version, read here before FTS5 is asked, has not
+            # moved (columns.FoundIds).
+            with store.lock:
+                store.sync(cursor)
+                before = store.version
+                matches = store.found.get(match, before)
+                exact_ids = store.found.get(exact, before) if exact else None
+            if matches is None:
+                matches = _ids(cursor, match)
             if not matches.size:
                 return EngineResult([], 0, facets)
-            exact = self.dialect.build_exact(query) if relevance else ""
-            exact_ids = _ids(cursor, exact) if exact and exact != match else None
+            if exact and exact_ids is None:
+                exact_ids = _ids(cursor, exact)
             registration_ids = None
             if query.registration_keys and relevance:
                 keys = list(query.registration_keys)
@@ -100,11 +117,16 @@ class SQLiteEngine(DatabaseEngine):
                     [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)],
                 )
             # The columns are brought up to date after FTS5 has answered, so the
-            # access each match is judged by is never older than the match.
-            store = columns_for(connection)
+            # access each match is judged by is never older than the match. A
+            # heavy query's ids are kept only when nothing moved since ``before``:
+            # then they are the index as of the arrays' version ``before``.
             with store.lock:
                 store.sync(cursor)
                 heavy = matches.size > heavy_threshold(store.entries())
+                if heavy and store.version == before:
+                    store.found.keep(match, before, matches)
+                    if exact:
+                        store.found.keep(exact, before, exact_ids)
                 kept, facets = _narrow(store, request, matches, subtree_ids)
                 dates = store.date[kept] if heavy or not relevance else None
                 in_language = (

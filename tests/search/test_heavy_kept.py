@@ -20,12 +20,12 @@ from docs_library.access import user_tokens
 from search import service
 from search.engines import columns, rows
 from search.engines.base import EngineRequest, SearchFilters
-from search.engines.database import DatabaseEngine
-from search.engines.sqlite import SQLiteEngine
+from search.engines.database import DatabaseEngine, SQLiteDialect
+from search.engines.sqlite import SQLiteEngine, _ids, ids_apart
 from search.models import SearchEntry
 from search.query import parse
 from tests.factories import DocumentPageFactory
-from tests.search.test_heavy import READERS, every_query_heavy
+from tests.search.test_heavy import QUERIES, READERS, every_query_heavy
 from tests.search.test_leaks import PRIVATE_WORDS, visible_secret_titles
 
 pytestmark = [
@@ -204,3 +204,18 @@ def test_only_a_few_lists_are_kept(party):
     for word in ("партия", "құжат", "туралы", "есеп", "ереже", "шешім", "хат", "жиналыс", "ұйым"):
         answer(party.users.admin, word)
     assert len(columns.columns_for(connection).found) <= columns.FOUND_KEPT
+
+
+@pytest.mark.parametrize(
+    "query", [*QUERIES, "партия ұйым", "ұйым -ереже", '"партия туралы" ереже -жиналыс']
+)
+def test_the_lists_asked_apart_are_the_combined_match_ones(party, query):
+    """One FTS5 query per word and column group, joined in numpy, lists what the one
+    MATCH of every word and its exact-tier MATCH list."""
+    dialect, parsed = SQLiteDialect(), parse(query)
+    with connection.cursor() as cursor:
+        matches, exact = ids_apart(cursor, dialect, parsed)
+        assert list(matches) == list(_ids(cursor, dialect.build(parsed)))
+        assert list(exact) == list(_ids(cursor, dialect.build_exact(parsed)))
+    if query in ("партия", '"партия туралы"', "партия ұйым", "партия -ереже"):
+        assert matches.size  # something to compare

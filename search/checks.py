@@ -65,9 +65,9 @@ def change_log_is_written(app_configs=None, databases=None, **kwargs):
                 checks.Error(
                     f"The search change log is not written: triggers {', '.join(missing)} "
                     "are missing, so search reads every entry from the database (slowly).",
-                    hint="A migration rebuilt search_searchentry or "
-                    "docs_library_documentaccess; it must make search migration 0003's "
-                    "TRIGGERS again (see search.models).",
+                    hint="A migration rebuilt search_searchentry, search_searchtext or "
+                    "docs_library_documentaccess; it must make the TRIGGERS of search "
+                    "migrations 0003 and 0006 again (see search.models).",
                     id="search.E002",
                 )
             )

@@ -25,10 +25,11 @@ The facet columns (region, type, year, language, status) are copied here so
 counting them never touches the page tables. Access is decided by the
 ``docs_library.access`` tokens: on PostgreSQL by an ``EXISTS`` on
 ``DocumentAccess`` at query time; on SQLite from arrays in memory that a
-change log (``SearchChange``, written by triggers on this table and on
-``DocumentAccess``) keeps in step (``search.engines.columns``). A migration that
-rebuilds either table on SQLite drops those triggers too and must make them
-again (migration 0003's ``TRIGGERS``); the ``search.E002`` check says so.
+change log (``SearchChange``, written by triggers on this table, on
+``SearchText`` and on ``DocumentAccess``) keeps in step
+(``search.engines.columns``). A migration that rebuilds any of them on SQLite
+drops those triggers too and must make them again (the ``TRIGGERS`` of
+migrations 0003 and 0006); the ``search.E002`` check says so.
 """
 
 from django.db import models
@@ -112,12 +113,15 @@ class SearchText(models.Model):
 
 
 class SearchChange(models.Model):
-    """A page whose entry or access tokens changed (SQLite only; search migration 0003).
+    """A page whose entry, text or access tokens changed (SQLite only; search migrations
+    0003 and 0006).
 
-    Written by triggers on ``SearchEntry`` and ``DocumentAccess`` in the same
-    transaction as the change, read by ``search.engines.columns`` to keep each
-    process's arrays in step. ``stamp`` is random, so a process can tell the
-    row it applied last from another that took its number after a rollback.
+    Written by triggers on ``SearchEntry``, ``SearchText`` and ``DocumentAccess``
+    in the same transaction as the change, read by ``search.engines.columns`` to
+    keep each process's arrays in step, and by ``search.engines.sqlite`` to know
+    whether a heavy query's ids kept in memory still hold. ``stamp`` is random,
+    so a process can tell the row it applied last from another that took its
+    number after a rollback.
     The triggers keep the newest 10,000 rows.
     """
 

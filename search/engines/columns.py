@@ -22,6 +22,7 @@ match is judged by is never older than the match itself.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,17 +30,19 @@ import numpy as np
 
 from docs_library.models import DocumentAccess
 from search.engines.base import FACET_COLUMNS, FACETS
-from search.models import EntryKind, SearchChange, SearchEntry
+from search.models import EntryKind, SearchChange, SearchEntry, SearchText
 
 ENTRY = SearchEntry._meta.db_table
 ACCESS = DocumentAccess._meta.db_table
+TEXT = SearchText._meta.db_table
 CHANGE = SearchChange._meta.db_table
 
-#: The triggers that write the change log (search migration 0003). Without
-#: them the arrays would not hear of changes, so the engine will not use them.
+#: The triggers that write the change log (search migrations 0003 and 0006).
+#: Without them the arrays, and the heavy queries' ids kept between searches,
+#: would not hear of changes, so the engine will not use them.
 LOG_TRIGGERS = tuple(
     f"{CHANGE}_{table.split('_')[-1]}_{event}"
-    for table in (ENTRY, ACCESS)
+    for table in (ENTRY, ACCESS, TEXT)
     for event in ("insert", "delete", "update")
 )
 
@@ -47,6 +50,9 @@ LOG_TRIGGERS = tuple(
 DELTA_LIMIT = 2_000
 #: Token sets whose visibility mask is kept between searches.
 MASKS_KEPT = 64
+#: Id lists of heavy queries kept between searches (``FoundIds``). Each holds at
+#: most one int64 per entry: at 100,000 entries 8 lists are 6.4 MB at worst.
+FOUND_KEPT = 8
 
 _ENTRY_COLUMNS = ", ".join(
     ["page_id", "kind", *(FACET_COLUMNS[name] for name in FACETS)]
@@ -94,6 +100,48 @@ class Mark:
     stamp: int | None
 
 
+class FoundIds:
+    """The page ids FTS5 gave for a heavy query's match strings, kept between searches.
+
+    Each list is kept with the arrays' ``version`` at which it was read: the
+    version moves whenever a sync applies a row of the change log or reloads,
+    and the log moves in the same transaction as any change of an entry, its
+    text (what FTS5 indexes) or its access (migrations 0003 and 0006). So a
+    list whose version is still the arrays' one is what FTS5 would answer now.
+    The engine reads the version *before* asking FTS5 and keeps the answer only
+    when a sync after it finds the version unmoved (``search.engines.sqlite``).
+    The ids are of every match, whoever may see it: one list serves every reader.
+    Guarded by the arrays' lock.
+    """
+
+    def __init__(self):
+        self._lists: OrderedDict[str, tuple[int, np.ndarray]] = OrderedDict()
+
+    def get(self, match: str, version: int) -> np.ndarray | None:
+        kept = self._lists.get(match)
+        if kept is None:
+            return None
+        if kept[0] != version:
+            del self._lists[match]
+            return None
+        self._lists.move_to_end(match)
+        return kept[1]
+
+    def keep(self, match: str, version: int, ids: np.ndarray) -> None:
+        ids.flags.writeable = False  # shared by every later search
+        self._lists[match] = (version, ids)
+        self._lists.move_to_end(match)
+        while len(self._lists) > FOUND_KEPT:
+            self._lists.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every list (the benchmark times a heavy word's first search with it)."""
+        self._lists.clear()
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+
 class EntryColumns:
     """One database's entries as arrays; see the module docstring."""
 
@@ -102,6 +150,7 @@ class EntryColumns:
         self.mark: Mark | None = None
         self.schema_version: int | None = None
         self.version = 0
+        self.found = FoundIds()
         self._allocate(0)
 
     def _allocate(self, size: int) -> None:

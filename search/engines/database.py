@@ -161,20 +161,27 @@ class SQLiteDialect(Dialect):
     def autocomplete_order(self):
         return f"{FTS}.rowid DESC"
 
-    def _word(self, word) -> str:
-        exact = f"{self.WORDS}: {self.quote(word.exact)}"
-        if not word.keys:
-            return f"({exact})"
-        keys = " OR ".join(self.quote(key) for key in word.keys)
-        return f"({exact} OR {self.KEYS}: ({keys}))"
+    def word_exact(self, word) -> str:
+        """The word as typed, in the word columns."""
+        return f"{self.WORDS}: {self.quote(word.exact)}"
 
-    def _phrase(self, tokens) -> str:
+    def word_keys(self, word) -> str:
+        """The word's keys, in the key columns ("" when it has none)."""
+        if not word.keys:
+            return ""
+        return f"{self.KEYS}: (" + " OR ".join(self.quote(key) for key in word.keys) + ")"
+
+    def _word(self, word) -> str:
+        keys = self.word_keys(word)
+        return f"({self.word_exact(word)} OR {keys})" if keys else f"({self.word_exact(word)})"
+
+    def phrase(self, tokens) -> str:
         return f"({self.WORDS}: {self.quote(' '.join(tokens))})"
 
     def build(self, query):
         required = " AND ".join(
             [self._word(word) for word in query.words]
-            + [self._phrase(phrase) for phrase in query.phrases]
+            + [self.phrase(phrase) for phrase in query.phrases]
         )
         if query.excluded:
             excluded = " OR ".join(self._word(word) for word in query.excluded)
@@ -182,8 +189,8 @@ class SQLiteDialect(Dialect):
         return required
 
     def build_exact(self, query):
-        parts = [f"{self.WORDS}: {self.quote(word.exact)}" for word in query.words]
-        parts += [self._phrase(phrase) for phrase in query.phrases]
+        parts = [self.word_exact(word) for word in query.words]
+        parts += [self.phrase(phrase) for phrase in query.phrases]
         return " AND ".join(parts)
 
     def build_prefix(self, tokens):

@@ -5,7 +5,7 @@ Kept beside the engines so that every statement the search app writes by hand
 lives in ``search/engines/``; the service and the integrity check call these.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 
 from wagtail.models import Page
 
@@ -93,6 +93,11 @@ def sqlite_full_text_rows() -> int:
 
 
 def rebuild_sqlite_full_text() -> None:
-    """Make SQLite's FTS5 index again from the texts it indexes."""
-    with connection.cursor() as cursor:
+    """Make SQLite's FTS5 index again from the texts it indexes.
+
+    The change log moves with it (a row for no page), so no process keeps the
+    ids a heavy query matched in the index as it was (``search.engines.sqlite``).
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("INSERT INTO search_entry_fts(search_entry_fts) VALUES ('rebuild')")
+        cursor.execute("INSERT INTO search_searchchange(page_id, stamp) VALUES (0, random())")

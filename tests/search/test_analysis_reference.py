@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,19 @@ def test_page_analysis_gives_the_reference_columns(reference):
         result = indexing._analysed(title, body, language)
         got = json.loads(json.dumps(result if len(body) < 20_000 else _digest(result)))
         assert got == case["result"], title
+
+
+def test_a_word_of_two_scripts_is_never_missed():
+    """The fast test for look-alike repair agrees with its plain definition: a
+    Cyrillic letter beside a letter of another script."""
+    plain = re.compile(r"[\u0400-\u052f][^\W\d_\u0400-\u052f]|[^\W\d_\u0400-\u052f][\u0400-\u052f]")
+    letters = "абвәaбxz1 -\n{²_٣,ä҂\u0483.İ"
+    state = 7
+    for _ in range(30_000):
+        state = (state * 1103515245 + 12345) % 2**31
+        size = state % 10
+        text = ""
+        for _ in range(size):
+            state = (state * 1103515245 + 12345) % 2**31
+            text += letters[(state >> 8) % len(letters)]
+        assert analysis._needs_repair(text) == (plain.search(text) is not None), text

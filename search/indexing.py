@@ -153,13 +153,16 @@ def record_parts(summary, body, file_text, attachments: list[str]) -> list[tuple
     ]
 
 
-def page_text(page) -> PageText:
-    """What of this page is searchable: its title line(s) and its text."""
+def page_text(page, attachments: list[str] | None = None) -> PageText:
+    """What of this page is searchable: its title line(s) and its text.
+
+    ``attachments``: as for :func:`page_parts`.
+    """
     if isinstance(page, DocumentPage):
         keywords = " ".join(item.tag.name for item in page.tagged_items.all())
         return PageText(
             title="\n".join(filter(None, [page.title, page.registration_number, keywords])),
-            parts=page_parts(page),
+            parts=page_parts(page, attachments),
             registration_number=page.registration_number,
             language=page.language,
         )
@@ -425,7 +428,7 @@ def rebuild(
         with _AnalysisPool(jobs) as pool:
             pending = None
             for batch in batches(batch_size):
-                texts = [page_text(page) for page in batch]
+                texts = _texts(batch)
                 submitted = (batch, texts, pool.submit(texts))
                 if pending:
                     written += _finish(pending, regions, progress)
@@ -505,8 +508,14 @@ class _AnalysisPool:
         self.executor.shutdown(wait=True, cancel_futures=exc_type is not None)
 
 
+def _texts(pages) -> list[PageText]:
+    """The pages' texts, with the attachments of all the records in one query."""
+    attachments = attachment_texts(page.pk for page in pages if isinstance(page, DocumentPage))
+    return [page_text(page, attachments.get(page.pk, [])) for page in pages]
+
+
 def _write_batch(pages, regions: RegionLookup, texts=None, columns=None) -> int:
-    texts = texts or [page_text(page) for page in pages]
+    texts = texts or _texts(pages)
     columns = columns or [None] * len(pages)
     entries, rows = [], []
     for page, text, page_columns in zip(pages, texts, columns, strict=True):

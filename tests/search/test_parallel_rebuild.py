@@ -86,3 +86,27 @@ def test_ctrl_c_stops_the_rebuild_without_leaving_workers(party):
     with pytest.raises(KeyboardInterrupt):
         indexing.rebuild(everything=True, jobs=2, batch_size=2, progress=interrupt)
     assert multiprocessing.active_children() == []
+
+
+def test_the_command_reports_an_interruption_and_a_dead_worker_plainly(party, monkeypatch):
+    """Not a traceback: what happened, what was kept and what to do."""
+    written = []
+
+    def interrupted(pages, *args, **kwargs):
+        if written:
+            raise KeyboardInterrupt
+        written.append(len(pages))
+        return write(pages, *args, **kwargs)
+
+    write = indexing._write_batch
+    monkeypatch.setattr(indexing, "_write_batch", interrupted)
+    SearchEntry.objects.all().delete()
+    with pytest.raises(CommandError, match="those are kept") as raised:
+        call_command("rebuild_search_index", "--jobs", "2", "--batch-size", "2", verbosity=0)
+    assert f"Interrupted after {written[0]} of " in str(raised.value)
+    assert SearchEntry.objects.count() == written[0] > 0
+    monkeypatch.setattr(indexing, "_write_batch", write)
+    monkeypatch.setattr(indexing, "_analysed", _failing_on("хаттама", lambda: os._exit(3)))
+    with pytest.raises(CommandError, match="An analysis process died .* --all to write the rest"):
+        call_command("rebuild_search_index", "--all", "--jobs", "2", verbosity=0)
+    assert multiprocessing.active_children() == []

@@ -11,6 +11,8 @@ Search keeps answering while it runs. It first repairs what
 SQLite, an FTS5 index that lost its rows (``search.W003``).
 """
 
+from concurrent.futures.process import BrokenProcessPool
+
 from tqdm import tqdm
 
 from django.core.management.base import BaseCommand, CommandError
@@ -71,13 +73,31 @@ class Command(BaseCommand):
             disable=options.get("verbosity", 1) == 0,
             file=self.stderr._out,
         ) as bar:
-            counts = indexing.rebuild(
-                everything=everything,
-                batch_size=batch_size,
-                progress=bar.update,
-                pairs=pairs,
-                jobs=jobs,
-            )
+            done = []
+
+            def progress(count):
+                done.append(count)
+                bar.update(count)
+
+            try:
+                counts = indexing.rebuild(
+                    everything=everything,
+                    batch_size=batch_size,
+                    progress=progress,
+                    pairs=pairs,
+                    jobs=jobs,
+                )
+            except (KeyboardInterrupt, BrokenProcessPool) as error:
+                # Each batch is its own transaction: what was written stays.
+                reason = (
+                    "Interrupted"
+                    if isinstance(error, KeyboardInterrupt)
+                    else ("An analysis process died (out of memory?)")
+                )
+                raise CommandError(
+                    f"{reason} after {sum(done)} of {total} entries; those are kept. "
+                    f"Run the command again{' with --all' if everything else ''} to write the rest."
+                ) from error
         integrity.forget()
         self.stdout.write(
             f"Search index: {counts['written']} entries written, {counts['removed']} removed "

@@ -7,8 +7,8 @@ and ``--fresh`` as there). The corpus is generated once; each run then marks
 every entry as written by the previous analyser version, as a deployment of a
 new version finds them, and times the command's own work
 (``indexing.rebuild`` of the stale entries) in wall time, with the analysis
-caches cold as in a fresh process. The load average is printed: on a shared
-machine it says how far to trust the figure. Nothing is asserted.
+caches cold as in a fresh process; ``--jobs N`` as the command's. The load
+average is printed: on a shared machine it says how far to trust the figure. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main(argv=None) -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--seed", type=int, default=20260401)
+    parser.add_argument("--jobs", type=int, default=1, help="processes that analyse the text")
     args = parser.parse_args(argv)
     folder = ROOT / "var" / "bench"
     folder.mkdir(parents=True, exist_ok=True)
@@ -63,14 +64,15 @@ def main(argv=None) -> None:
     print(f"load average before: {os.getloadavg()}")
     started = time.monotonic()
     cpu_started = time.process_time()
-    counts = indexing.rebuild(everything=False, batch_size=200)
+    counts = indexing.rebuild(everything=False, batch_size=200, jobs=args.jobs)
     seconds = time.monotonic() - started
     cpu = time.process_time() - cpu_started
     print(f"load average after: {os.getloadavg()}")
     print(
         f"{entries:,} entries ({words:,} words of text), analyser version {stale} → "
         f"{analysis.ANALYSER_VERSION}: {counts['written']:,} rewritten in {seconds:.0f} s "
-        f"wall, {cpu:.0f} s CPU ({counts['written'] / seconds:.0f} entries/s)"
+        f"wall with {args.jobs} job(s), {cpu:.0f} s CPU of this process "
+        f"({counts['written'] / seconds:.0f} entries/s)"
     )
 
 
@@ -116,7 +118,9 @@ def _generate(args) -> None:
     bench.make_documents(args, libraries, bench.TextMaker(args.seed))
     total = sum(queryset.count() for _m, queryset in indexing.pages_to_index(everything=True))
     with tqdm(total=total, desc="Sandyq search entries", unit="page") as bar:
-        indexing.rebuild(everything=True, progress=bar.update, batch_size=500)
+        indexing.rebuild(
+            everything=True, progress=bar.update, batch_size=500, jobs=os.cpu_count() or 1
+        )
 
 
 def _words() -> int:

@@ -15,7 +15,8 @@ project's demo sentences with words of a Zipf-distributed vocabulary of real
 inflected forms mixed in, with mixed access levels (public, members,
 organisation, restricted), types, years and registration numbers. Access
 tokens are written by ``docs_library.access``, the search entries by
-``search.indexing`` and Wagtail's own index by its ``update_index``.
+``search.indexing`` (its analysis in one process per core) and Wagtail's own
+index by its ``update_index``.
 
 What is measured, for the same queries in one run (single words and pairs of
 moderate frequency, typed in the forms the documents use and in others), each
@@ -236,8 +237,9 @@ def generate(args, folder: Path) -> dict:
     from search import indexing
 
     total = sum(queryset.count() for _m, queryset in indexing.pages_to_index(everything=True))
-    with tqdm(total=total, desc="Sandyq search entries", unit="page") as bar:
-        indexing.rebuild(everything=True, progress=bar.update, batch_size=500)
+    jobs = os.cpu_count() or 1
+    with tqdm(total=total, desc=f"Sandyq search entries ({jobs} jobs)", unit="page") as bar:
+        indexing.rebuild(everything=True, progress=bar.update, batch_size=500, jobs=jobs)
     wagtail_started = time.monotonic()
     if not args.without_wagtail_index:
         print("Wagtail's own index (update_index)…", flush=True)

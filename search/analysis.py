@@ -29,6 +29,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import chain, repeat
 
 import snowballstemmer
 
@@ -89,6 +90,10 @@ _AFTER_CASEFOLD = str.maketrans(
 # would split a word in two. Every Kazakh, Russian and 2021-Latin letter has a
 # precomposed form, so none is lost.
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]")
+# The tables as pairs: no replacement is another character of its table, so
+# replacing one character after another equals translating.
+_BEFORE_CASEFOLD_PAIRS = tuple((chr(k), v or "") for k, v in _BEFORE_CASEFOLD.items())
+_AFTER_CASEFOLD_PAIRS = tuple((chr(k), v or "") for k, v in _AFTER_CASEFOLD.items())
 
 
 def normalise(text: str) -> str:
@@ -99,9 +104,20 @@ def normalise(text: str) -> str:
     kept here: only the Latin path folds them (:func:`fold_latin`), so that
     ``ä`` in a Kazakh Latin word is never confused with a Cyrillic letter.
     """
-    text = unicodedata.normalize("NFC", text).translate(_BEFORE_CASEFOLD)
-    text = _COMBINING_RE.sub("", text.casefold())
-    return text.translate(_AFTER_CASEFOLD)
+    text = unicodedata.normalize("NFC", text)
+    # str.translate with a dict walks non-Latin-1 text slowly, character by
+    # character; the few characters the tables map are rare, and one
+    # replace per character (a fast search when it is absent) gives the same.
+    for old, new in _BEFORE_CASEFOLD_PAIRS:
+        if old in text:
+            text = text.replace(old, new)
+    text = text.casefold()
+    if _COMBINING_RE.search(text) is not None:
+        text = _COMBINING_RE.sub("", text)
+    for old, new in _AFTER_CASEFOLD_PAIRS:
+        if old in text:
+            text = text.replace(old, new)
+    return text
 
 
 # --- tokenisation -------------------------------------------------------------
@@ -165,24 +181,57 @@ def _repair_script(word: str) -> Iterator[str]:
     yield from _SCRIPT_RUN_RE.findall(word)
 
 
-def _tokens(normalised: str) -> Iterator[str]:
-    for chunk in _CHUNK_RE.finditer(normalised):
-        text = chunk.group()
+# Runs of characters neither Cyrillic nor common in Cyrillic text (spaces,
+# ASCII digits, punctuation): a class of ranges only, so the search is fast.
+_OTHER_RUN_RE = re.compile(r"[^\u0400-\u052f\s0-9.,;:!?()«»\"'\-–—/№%]+")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+def _needs_repair(normalised: str) -> bool:
+    """Is a Cyrillic letter beside a letter of another script anywhere?
+
+    Only a word with one is of two scripts and may need :func:`_repair_script`,
+    and most texts have none. Such a letter begins or ends a run of the other
+    characters, so only the ends of those runs are looked at.
+    """
+    size = len(normalised)
+    for run in _OTHER_RUN_RE.finditer(normalised):
+        start, end = run.span()
+        if start and _is_cyrillic(normalised[start - 1]) and _LETTER_RE.match(normalised, start):
+            return True
+        if end < size and _is_cyrillic(normalised[end]) and _LETTER_RE.match(normalised, end - 1):
+            return True
+    return False
+
+
+def _token_list(normalised: str, repair: bool | None = None) -> list[str]:
+    """The tokens of a normalised text (see :func:`tokenise`).
+
+    ``repair``: whether a word may need :func:`_repair_script`, when the caller
+    knows it for a whole text of which this is a line.
+    """
+    if repair is None:
+        repair = _needs_repair(normalised)
+    tokens: list[str] = []
+    append, extend = tokens.append, tokens.extend
+    for text in _CHUNK_RE.findall(normalised):
         if text.isalpha():  # the common case: one plain word
-            for word in _repair_script(text):
-                yield word[:MAX_TOKEN_CHARS]
+            if not repair:
+                append(text[:MAX_TOKEN_CHARS])
+            else:
+                extend(word[:MAX_TOKEN_CHARS] for word in _repair_script(text))
             continue
         runs = _RUN_RE.findall(text)
         for run in runs:
-            if run[0].isdigit():
-                yield run[:MAX_TOKEN_CHARS]
+            if run[0].isdigit() or not repair:
+                append(run[:MAX_TOKEN_CHARS])
             else:
-                for word in _repair_script(run):
-                    yield word[:MAX_TOKEN_CHARS]
+                extend(word[:MAX_TOKEN_CHARS] for word in _repair_script(run))
         if len(runs) > 1 and _DIGIT_RE.search(text):
             parts = _SEPARATOR_RE.split(text)
             if len(parts) > 1:
-                yield REF_JOINER.join(parts)[:MAX_TOKEN_CHARS]
+                append(REF_JOINER.join(parts)[:MAX_TOKEN_CHARS])
+    return tokens
 
 
 _DIGIT_RE = re.compile(r"\d")
@@ -199,7 +248,7 @@ def tokenise(text: str) -> list[str]:
     finds it too). Hyphenated words without digits (қарым-қатынас) yield their
     parts. Tokens are cut at 64 characters.
     """
-    return list(_tokens(normalise(text)))
+    return _token_list(normalise(text))
 
 
 # --- Russian stemming ---------------------------------------------------------
@@ -335,14 +384,16 @@ def detect_language(text: str) -> str:
     return _detect_normalised(normalise(text[:2000])) if text else "und"
 
 
-_LATIN_LETTER_RE = re.compile(r"[^\W\d_\u0400-\u052f]")
+_LATIN_RUN_RE = re.compile(r"[^\W\d_\u0400-\u052f]+")
+_CYRILLIC_RUN_RE = re.compile(r"[\u0400-\u052f]+")
 
 
 def _detect_normalised(sample: str) -> str:
     sample = sample[:2000]
-    cyrillic = len(_CYRILLIC_RE.findall(sample))
+    # Counted by runs, not letter by letter: a list of one string per letter is slow.
+    cyrillic = sum(map(len, _CYRILLIC_RUN_RE.findall(sample)))
     # Latin letters only matter when Cyrillic ones are not most of the text.
-    latin = 0 if cyrillic * 2 > len(sample) else len(_LATIN_LETTER_RE.findall(sample))
+    latin = 0 if cyrillic * 2 > len(sample) else sum(map(len, _LATIN_RUN_RE.findall(sample)))
     if cyrillic >= latin:
         kazakh = sum(sample.count(ch) for ch in KAZAKH_ONLY_LETTERS)
         if cyrillic < 20:
@@ -481,17 +532,31 @@ def index_terms(text: str, language: str | None = None) -> str:
     """
     if not text:
         return ""
-    keys: list[str] = []
-    text = normalise(text)
+    return _words_and_keys(normalise(text), language)[1]
+
+
+def words_and_terms(text: str) -> tuple[list[str], str]:
+    """``tokenise(text)`` and ``index_terms(text)`` at once, normalising and
+    tokenising the text once instead of twice (a page's body needs both)."""
+    return _words_and_keys(normalise(text), None)
+
+
+def _words_and_keys(normalised: str, language: str | None) -> tuple[list[str], str]:
     if language is not None:
         forced = language if language in _LANGUAGES else "und"
-        lines: Iterable[tuple[str, str]] = [(text, forced)]
+        lines: Iterable[tuple[str, str]] = [(normalised, forced)]
     else:
-        lines = _paragraph_languages(text)
+        lines = _paragraph_languages(normalised)
+    repair = _needs_repair(normalised)
+    words: list[str] = []
+    keys: list[str] = []
     for line, line_language in lines:
-        for token in _tokens(line):
-            keys.extend(_token_keys(token, line_language, False))
-    return " ".join(keys)
+        # Tokens never span a line (line breaks are not word characters), so the
+        # lines' tokens joined are the text's.
+        tokens = _token_list(line, repair)
+        words += tokens
+        keys += chain.from_iterable(map(_token_keys, tokens, repeat(line_language), repeat(False)))
+    return words, " ".join(keys)
 
 
 _OPERATOR_RE = re.compile(r"\b(?:AND|OR|NEAR)\b")
@@ -563,7 +628,7 @@ def query_language(query: str | None, hint: str | None = None) -> str:
     if not query or not isinstance(query, str):
         return ""
     query = _EXCLUDED_RE.sub(" ", _OPERATOR_RE.sub(" ", query[:MAX_QUERY_CHARS]))
-    tokens = list(_tokens(normalise(query)))
+    tokens = _token_list(normalise(query))
     if not any(_is_cyrillic(token[0]) for token in tokens):
         return ""
     reading = _query_reading(tokens, detect_language(query), hint)
@@ -584,7 +649,7 @@ def query_words(
     if not query or not isinstance(query, str):
         return []
     query = _EXCLUDED_RE.sub(" ", _OPERATOR_RE.sub(" ", query[:MAX_QUERY_CHARS]))
-    tokens = list(_tokens(normalise(query)))
+    tokens = _token_list(normalise(query))
     reading = _query_reading(tokens, detect_language(query), language)
     words: list[tuple[str, tuple[str, ...]]] = []
     seen: set[str] = set()

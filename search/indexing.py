@@ -13,9 +13,14 @@ Unpublished pages have no entry: a result must be a page the reader can open.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import signal
+from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain, repeat
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -151,8 +156,7 @@ def record_parts(summary, body, file_text, attachments: list[str]) -> list[tuple
 def page_text(page, attachments: list[str] | None = None) -> PageText:
     """What of this page is searchable: its title line(s) and its text.
 
-    ``attachments``: a record's attachment texts, when the caller has read them
-    for many records at once (:func:`attachment_texts`).
+    ``attachments``: as for :func:`page_parts`.
     """
     if isinstance(page, DocumentPage):
         keywords = " ".join(item.tag.name for item in page.tagged_items.all())
@@ -171,14 +175,16 @@ def page_text(page, attachments: list[str] | None = None) -> PageText:
 
 
 def _vector_bytes(columns: Iterable[list[str]]) -> int:
-    """Roughly what PostgreSQL needs for these tokens as one tsvector."""
-    counts: dict[str, int] = {}
-    for tokens in columns:
-        for token in tokens:
-            counts[token] = counts.get(token, 0) + 1
-    return sum(
-        8 + len(token.encode()) + 2 * min(count, MAX_TSVECTOR_POSITIONS)
-        for token, count in counts.items()
+    """Roughly what PostgreSQL needs for these tokens as one tsvector.
+
+    Each distinct token costs 8 bytes, its UTF-8 bytes and 2 bytes per position
+    up to 256; the sums are taken in C (a page has thousands of tokens).
+    """
+    counts = Counter(chain.from_iterable(columns))
+    return (
+        8 * len(counts)
+        + len("".join(counts).encode())
+        + 2 * sum(map(min, counts.values(), repeat(MAX_TSVECTOR_POSITIONS)))
     )
 
 
@@ -206,8 +212,8 @@ def _analysed(title: str, body: str, language: str) -> tuple[tuple[str, str], ..
     for line in title.splitlines():
         title_keys += analysis.index_terms(line, title_language).split()
     while True:
-        text_words = analysis.tokenise(body)
-        text_keys = analysis.index_terms(body).split()
+        text_words, text_terms = analysis.words_and_terms(body)
+        text_keys = text_terms.split()
         size = _vector_bytes([title_words, title_keys, text_words, text_keys])
         if size <= VECTOR_BYTES_BUDGET or len(body) < 1000:
             break
@@ -246,11 +252,20 @@ class RegionLookup:
         return None
 
 
-def entry_values(page, regions: RegionLookup | None = None, text: PageText | None = None) -> dict:
-    """Everything ``SearchEntry`` stores about a (specific, live) page."""
+def entry_values(
+    page,
+    regions: RegionLookup | None = None,
+    text: PageText | None = None,
+    columns: dict[str, str] | None = None,
+) -> dict:
+    """Everything ``SearchEntry`` stores about a (specific, live) page.
+
+    ``columns``: the page's :func:`analysed` columns when another process has
+    analysed its text (a parallel rebuild).
+    """
     regions = regions or RegionLookup.load()
     text = text or page_text(page)
-    values = analysed(text)
+    values = dict(columns) if columns is not None else analysed(text)
     kind = kind_of(page)
     if isinstance(page, DocumentPage):
         date, entry_type, language = page.document_date, page.document_type, page.language
@@ -387,44 +402,130 @@ def rebuild(
     batch_size: int = 200,
     progress: Callable[[int], None] | None = None,
     pairs=None,
+    jobs: int = 1,
 ) -> dict[str, int]:
     """Write entries for every live searchable page (or only missing and stale ones).
 
     Works batch by batch, each in its own transaction, so search keeps
     answering from the old entries while a large site is re-read; entries of
     pages that are no longer live or searchable are removed at the end.
+
+    ``jobs`` > 1 analyses the text of each batch in that many forked processes
+    while this one reads the next batch and writes the last: analysis is most
+    of a rebuild's time and a pure function of a page's title, text and
+    language, so the entries are the same as with one job. The workers never
+    touch the database.
     """
     regions = RegionLookup.load()
     written = 0
-    for _model, queryset in pairs if pairs is not None else pages_to_index(everything=everything):
-        batch = []
-        for page in queryset.iterator(chunk_size=batch_size):
-            batch.append(page)
-            if len(batch) >= batch_size:
-                written += _write_batch(batch, regions)
-                if progress:
-                    progress(len(batch))
-                batch = []
-        if batch:
+    batches = _batches(pairs if pairs is not None else pages_to_index(everything=everything))
+    if jobs <= 1:
+        for batch in batches(batch_size):
             written += _write_batch(batch, regions)
             if progress:
                 progress(len(batch))
+    else:
+        with _AnalysisPool(jobs) as pool:
+            pending = None
+            for batch in batches(batch_size):
+                texts = _texts(batch)
+                submitted = (batch, texts, pool.submit(texts))
+                if pending:
+                    written += _finish(pending, regions, progress)
+                pending = submitted
+            if pending:
+                written += _finish(pending, regions, progress)
     removed = remove_orphans()
     return {"written": written, "removed": removed}
 
 
-def _write_batch(pages, regions: RegionLookup) -> int:
-    entries, texts = [], []
+def _batches(pairs):
+    def batches(batch_size: int):
+        for _model, queryset in pairs:
+            batch = []
+            for page in queryset.iterator(chunk_size=batch_size):
+                batch.append(page)
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
+    return batches
+
+
+def _finish(pending, regions: RegionLookup, progress) -> int:
+    pages, texts, columns = pending
+    written = _write_batch(pages, regions, texts, columns())
+    if progress:
+        progress(len(pages))
+    return written
+
+
+def _analyse_texts(items: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+    """Run in a worker of :class:`_AnalysisPool`."""
+    return [dict(_analysed(title, body, language)) for title, body, language in items]
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the parent alone stops the work.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _AnalysisPool:
+    """Forked processes that analyse texts; :meth:`submit` returns a function
+    that waits for the columns, in order.
+
+    A worker's exception comes back as itself, a worker that dies as
+    ``BrokenProcessPool``; on any error or Ctrl-C the queued work is cancelled,
+    so nothing hangs.
+    """
+
+    #: Pages per task: small enough to spread a batch over the workers.
+    CHUNK = 25
+
+    def __init__(self, jobs: int):
+        self.executor = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_ignore_interrupts,
+        )
+
+    def submit(self, texts: list[PageText]) -> Callable[[], list[dict[str, str]]]:
+        items = [(text.title, text.body, text.language) for text in texts]
+        futures = [
+            self.executor.submit(_analyse_texts, items[start : start + self.CHUNK])
+            for start in range(0, len(items), self.CHUNK)
+        ]
+        return lambda: [columns for future in futures for columns in future.result()]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        # After an error the queued tasks are dropped: only the few running
+        # ones (CHUNK pages each) are waited for.
+        self.executor.shutdown(wait=True, cancel_futures=exc_type is not None)
+
+
+def _texts(pages) -> list[PageText]:
+    """The pages' texts, with the attachments of all the records in one query."""
     attachments = attachment_texts(page.pk for page in pages if isinstance(page, DocumentPage))
-    for page in pages:
-        text = page_text(page, attachments.get(page.pk, []))
-        entry_fields, text_fields = _split(entry_values(page, regions, text))
+    return [page_text(page, attachments.get(page.pk, [])) for page in pages]
+
+
+def _write_batch(pages, regions: RegionLookup, texts=None, columns=None) -> int:
+    texts = texts or _texts(pages)
+    columns = columns or [None] * len(pages)
+    entries, rows = [], []
+    for page, text, page_columns in zip(pages, texts, columns, strict=True):
+        entry_fields, text_fields = _split(entry_values(page, regions, text, page_columns))
         entries.append(SearchEntry(page_id=page.pk, **entry_fields))
-        texts.append(SearchText(entry_id=page.pk, **text_fields))
+        rows.append(SearchText(entry_id=page.pk, **text_fields))
     with transaction.atomic():
         SearchEntry.objects.filter(page_id__in=[page.pk for page in pages]).delete()
         SearchEntry.objects.bulk_create(entries, batch_size=100)
-        SearchText.objects.bulk_create(texts, batch_size=100)
+        SearchText.objects.bulk_create(rows, batch_size=100)
     return len(entries)
 
 

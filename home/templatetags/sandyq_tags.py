@@ -125,7 +125,8 @@ def organisation_listing(context, page):
             "includes/organisation_listing.html", page.listing(number), request=request
         )
 
-    if request is None or not (number.isdigit() and 0 < int(number) <= SHARED_LISTING_PAGES):
+    shared = number.isascii() and number.isdigit() and len(number) <= 3  # "²", 5,000 digits
+    if request is None or not (shared and 0 < int(number) <= SHARED_LISTING_PAGES):
         return mark_safe(render())  # noqa: S308 - our template's HTML
     return _shared(context, "organisation_listing", (page.pk, int(number)), render)
 

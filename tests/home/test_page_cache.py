@@ -528,7 +528,7 @@ def test_each_page_of_organisations_is_its_own_and_a_made_up_one_is_not_kept(cli
         return {key for key in cache._cache if "organisation_listing" in key}
 
     kept = listings()
-    for made_up in ("99999", "abc", "-1", "0"):
+    for made_up in ("99999", "abc", "-1", "0", "²", "١", "9" * 5000):
         response = client.get(url_of(region), {"page": made_up})
         assert response.status_code == 200
     assert listings() == kept

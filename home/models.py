@@ -373,7 +373,9 @@ class OrganisationPage(AnalysedTextMixin, Page):
         return sections
 
     def latest_announcements(self):
-        announcements = AnnouncementPage.objects.live().descendant_of(self)
+        """The newest announcements anywhere below, outside any view restriction: the
+        list is one for every reader (a shared fragment), as the feeds are."""
+        announcements = AnnouncementPage.objects.live().public().descendant_of(self)
         return (
             one_per_translation_group(announcements, within=self)
             .select_related("image")

@@ -302,6 +302,26 @@ class AnnouncementFeedLeaks(TestCase):
                             shown = token(level) in response.content.decode()
                             self.assertEqual(shown, user in expected("public", level), url)
 
+    def test_organisation_pages_latest_announcements(self):
+        """The organisation pages' "latest announcements" is one list for every
+        reader (a shared fragment), so it holds public announcements only: one
+        behind a sign-in restriction is read in its own list, never here."""
+        pages = [("home", central_office()), ("region", self.region), ("primary", self.primary)]
+        for channel, page in pages:
+            for language in ("kk", "ru"):
+                with translation.override(language):
+                    url = page.get_url()
+                for user in USERS:
+                    self.client.logout()
+                    if self.users[user] is not None:
+                        self.client.force_login(self.users[user])
+                    response = self.client.get(url)
+                    self.assertEqual(response.status_code, 200, url)
+                    for level in self.LEVELS:
+                        with self.subTest(channel=f"{channel} page", user=user, level=level):
+                            shown = token(level) in response.content.decode()
+                            self.assertEqual(shown, level == "public", url)
+
 
 class LeakAfterChanges(TestCase):
     """A grant, a revoke, a block or a move changes what is seen at once."""

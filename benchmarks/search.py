@@ -257,7 +257,7 @@ def generate(args, folder: Path) -> dict:
         "wagtail_index": not args.without_wagtail_index,
         "queries": queries,
     }
-    (folder / f"search-{args.docs}-{vendor()}.json").write_text(
+    meta_path(folder, args).write_text(
         json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     return meta
@@ -298,10 +298,13 @@ def full_text_indexes_built_after():
         print(f"GIN indexes ({names}) built in {time.monotonic() - started:.1f} s", flush=True)
 
 
-def vendor() -> str:
+def meta_path(folder: Path, args) -> Path:
+    """Where a corpus's size and queries are kept: one file per database, so a second
+    PostgreSQL database is generated, not searched empty with another's queries."""
     from django.db import connection
 
-    return connection.vendor
+    name = Path(connection.settings_dict["NAME"]).stem
+    return folder / f"search-{args.docs}-{connection.vendor}-{name}.json"
 
 
 def make_libraries(organisations):
@@ -573,11 +576,11 @@ def run(args):
     from search.engines.database import FTS, TEXT
     from search.query import parse
 
-    meta_path = folder / f"search-{args.docs}-{connection.vendor}.json"
-    if args.fresh or not meta_path.exists():
+    kept = meta_path(folder, args)
+    if args.fresh or not kept.exists():
         meta = generate(args, folder)
     else:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = json.loads(kept.read_text(encoding="utf-8"))
         print(f"Reusing the corpus in {connection.settings_dict['NAME']} (--fresh to rebuild)")
         from django.core.management import call_command
 

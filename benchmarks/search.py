@@ -399,9 +399,10 @@ def make_documents(args, libraries, maker: TextMaker) -> None:
             with transaction.atomic():
                 importing.insert_pages(records)
                 access.refresh_tokens(records)
-                for library, _org in libraries:
-                    Page.objects.filter(pk=library.pk).update(numchild=children[library.pk])
             bar.update(len(records))
+    with transaction.atomic():  # the libraries' child counts, once at the end
+        for library, _org in libraries:
+            Page.objects.filter(pk=library.pk).update(numchild=children[library.pk])
 
 
 def count_matches(query: str) -> int:

@@ -291,16 +291,21 @@ class AnnouncementFeedLeaks(TestCase):
             for suffix, language in (("", "kk"), ("_rss", "ru"), ("_rss", "en")):
                 with translation.override(language):
                     url = reverse(name + suffix, args=args)
-                for user in USERS:
-                    self.client.logout()
-                    if self.users[user] is not None:
-                        self.client.force_login(self.users[user])
-                    response = self.client.get(url)
-                    self.assertEqual(response.status_code, 200, url)
+                for user, html in self.pages_by_user(url):
                     for level in self.LEVELS:
                         with self.subTest(channel=f"{channel}{suffix}", user=user, level=level):
-                            shown = token(level) in response.content.decode()
+                            shown = token(level) in html
                             self.assertEqual(shown, user in expected("public", level), url)
+
+    def pages_by_user(self, url):
+        """``(user, html)`` of ``url`` for each user of the matrix, signed out first."""
+        for user in USERS:
+            self.client.logout()
+            if self.users[user] is not None:
+                self.client.force_login(self.users[user])
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 200, url)
+            yield user, response.content.decode()
 
     def test_organisation_pages_latest_announcements(self):
         """The organisation pages' "latest announcements" is one list for every
@@ -311,16 +316,10 @@ class AnnouncementFeedLeaks(TestCase):
             for language in ("kk", "ru"):
                 with translation.override(language):
                     url = page.get_url()
-                for user in USERS:
-                    self.client.logout()
-                    if self.users[user] is not None:
-                        self.client.force_login(self.users[user])
-                    response = self.client.get(url)
-                    self.assertEqual(response.status_code, 200, url)
+                for user, html in self.pages_by_user(url):
                     for level in self.LEVELS:
                         with self.subTest(channel=f"{channel} page", user=user, level=level):
-                            shown = token(level) in response.content.decode()
-                            self.assertEqual(shown, level == "public", url)
+                            self.assertEqual(token(level) in html, level == "public", url)
 
 
 class LeakAfterChanges(TestCase):

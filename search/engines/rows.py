@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from wagtail.models import Page
 
 from docs_library.models import DocumentAttachment, DocumentPage, LibraryDocument
-from search.models import SearchEntry
+from search.models import SearchChange, SearchEntry
 
 from .database import placeholders
 
@@ -100,4 +100,6 @@ def rebuild_sqlite_full_text() -> None:
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("INSERT INTO search_entry_fts(search_entry_fts) VALUES ('rebuild')")
-        cursor.execute("INSERT INTO search_searchchange(page_id, stamp) VALUES (0, random())")
+        cursor.execute(
+            f"INSERT INTO {SearchChange._meta.db_table}(page_id, stamp) VALUES (0, random())"  # noqa: S608
+        )

@@ -7,6 +7,9 @@
 * E002 (SQLite): the change log's triggers must exist, or ``search.engines.columns``
   would not hear of changes; the engine then falls back to reading every
   entry, and this check says why.
+* W004 (PostgreSQL): the triggers that record changing transactions must exist
+  and be enabled, or ``search.engines.kept`` keeps no heavy query's answer
+  (searches stay correct, and slower).
 * W003: the index holds far fewer pages than should be searched (emptied or
   half-written tables, a lost FTS5 index; ``search.integrity``).
 
@@ -18,7 +21,7 @@ from django.core import checks
 from django.db import DatabaseError
 
 from . import analysis
-from .engines import get_engine
+from .engines import get_engine, kept
 from .engines.columns import missing_triggers
 from .integrity import measure
 from .models import SearchEntry
@@ -47,12 +50,15 @@ def search_index_is_current(app_configs=None, databases=None, **kwargs):
 
 @checks.register(checks.Tags.database)
 def change_log_is_written(app_configs=None, databases=None, **kwargs):
-    """SQLite: the triggers that tell each process's search arrays of changes exist."""
+    """The triggers that record changes exist: SQLite's change log for each process's
+    search arrays (E002), PostgreSQL's committed changes for kept answers (W004)."""
     from django.db import connections
 
     errors = []
     for alias in databases or []:
         connection = connections[alias]
+        if connection.vendor == "postgresql":
+            errors += _committed_changes_recorded(connection)
         if connection.vendor != "sqlite":
             continue
         try:
@@ -72,6 +78,25 @@ def change_log_is_written(app_configs=None, databases=None, **kwargs):
                 )
             )
     return errors
+
+
+def _committed_changes_recorded(connection) -> list:
+    try:
+        with connection.cursor() as cursor:
+            missing = kept.missing_triggers(cursor)
+    except DatabaseError:
+        return []
+    if not missing or _migrations_pending(connection):
+        return []
+    return [
+        checks.Warning(
+            f"Changes of the search index are not recorded: triggers {', '.join(missing)} "
+            "are missing or disabled, so no heavy query's answer is kept (searches for the "
+            "commonest words run in full every time).",
+            hint="Enable them, or make them again as search migration 0007 does.",
+            id="search.W004",
+        )
+    ]
 
 
 @checks.register(checks.Tags.database)

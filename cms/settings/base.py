@@ -382,6 +382,10 @@ else:
     }
 # How long an anonymous page or a shared fragment is kept; purges end it sooner. 0: off.
 SANDYQ_PAGE_CACHE_SECONDS = int(os.environ.get("SANDYQ_PAGE_CACHE_SECONDS", 3600))
+# PostgreSQL: how long a heavy query's answer (ids, total, facet counts) is kept in
+# the cache at most; any change of the search index ends it sooner
+# (search.engines.kept). 0: off.
+SANDYQ_SEARCH_CACHE_SECONDS = int(os.environ.get("SANDYQ_SEARCH_CACHE_SECONDS", 600))
 # Right after whitenoise: a hit needs no session, no user and no database.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,

@@ -25,6 +25,9 @@ a region's) is ordered newest first after the tiers instead of by score, so
 no match is scored (docs/search.md, "Heavy words"); the statement counts the
 matches first (``heavy``) and decides per row with a ``CASE``.
 
+On PostgreSQL a heavy query's answer is kept in the shared cache until one of
+the tables it reads changes (``search.engines.kept``).
+
 On PostgreSQL the matches are found once, in a CTE of their own (``m``),
 planned with sequential scans priced out (``enable_seqscan = off`` for the
 search's statement only: ``planned``), so a GIN index answers it for any
@@ -59,6 +62,7 @@ from search.query import ParsedQuery
 
 from . import base
 from .base import FACET_COLUMNS, FACETS, EngineRequest, EngineResult
+from .kept import KeptAnswer
 
 ENTRY = SearchEntry._meta.db_table
 TEXT = SearchText._meta.db_table
@@ -448,7 +452,10 @@ class DatabaseEngine:
     name = "database"
 
     def __init__(self, vendor: str | None = None):
-        self.dialect = dialect_for(vendor or connection.vendor)
+        vendor = vendor or connection.vendor
+        self.dialect = dialect_for(vendor)
+        # A heavy query's answer is kept until the index changes (``search.engines.kept``).
+        self.keeps_answers = vendor == "postgresql"
 
     def statement(self, request: EngineRequest) -> tuple[str, list]:
         """The one SQL statement of a search (the benchmark explains it).
@@ -457,8 +464,9 @@ class DatabaseEngine:
         facet values and ranking keys. From them the statement returns, tagged
         in its first column: each facet's counts (0), counted with every
         other facet's choice applied but not its own; the total (2); and the
-        requested page of results with their positions (1). The full-text
-        match and the access check thus run once per candidate.
+        requested page of results with their positions (1); and whether the
+        query is heavy (3). The full-text match and the access check thus run
+        once per candidate.
         """
         dialect = self.dialect
         query = request.query
@@ -517,6 +525,7 @@ class DatabaseEngine:
         where, where_params = facet_conditions(request)
         sql.append(f"SELECT 2, 'total', '', COUNT(*) FROM hits{where}")  # noqa: S608
         params += where_params
+        sql.append(f"SELECT 3, 'heavy', '', CASE WHEN {heavy} THEN 1 ELSE 0 END")
         order = self._order(request)
         sql.append(
             f"SELECT * FROM (SELECT 1, '', "  # noqa: S608
@@ -538,10 +547,15 @@ class DatabaseEngine:
         facets: dict[str, dict[str | int, int]] = {name: {} for name in FACETS}
         if request.query.is_empty:
             return EngineResult([], 0, facets)
+        sql, params = self.statement(request)
+        kept = KeptAnswer(sql, params) if self.keeps_answers else None
         with planned(self.dialect) as cursor:
-            cursor.execute(*self.statement(request))
+            answer = kept.find(cursor) if kept else None
+            if answer is not None:
+                return answer
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
-        total, page = 0, []
+        total, page, heavy = 0, [], False
         for tag, name, value, number in rows:
             if tag == 0 and value not in (None, ""):
                 facets[name][int(value) if name in NUMERIC_FACETS else value] = number
@@ -549,7 +563,12 @@ class DatabaseEngine:
                 total = number
             elif tag == 1:
                 page.append((int(value), number))
-        return EngineResult([page_id for _position, page_id in sorted(page)], total, facets)
+            elif tag == 3:
+                heavy = bool(number)
+        answer = EngineResult([page_id for _position, page_id in sorted(page)], total, facets)
+        if kept and heavy:
+            kept.keep(answer)
+        return answer
 
     def autocomplete_statement(self, tokens: list[str], user_tokens, status: str, limit: int):
         source, match_condition = self.dialect.match_sql()

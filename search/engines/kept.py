@@ -1,0 +1,131 @@
+"""PostgreSQL: a heavy query's answer kept in the shared cache until the index changes.
+
+A heavy query (the party's name, «отан», a region's name) matches most of the
+archive, and the statement of ``search.engines.database`` then joins, checks
+and groups every visible match: at 10,000 documents tens of milliseconds, at
+100,000 several hundred, however the page is ranked. Its answer (the page of
+ids, the total and the facet counts; never titles or snippets, which the
+service reads afresh) depends on nothing but the statement's text and
+parameters, which hold the reader's access tokens, the filters, the sort and
+the page, and on three tables: the entries, their text and their
+``DocumentAccess`` tokens. So the answer is kept in the shared cache (Redis in
+production), keyed by the statement, and served again while none of the
+three tables has changed.
+
+**Changed since when.** Migration ``search/0007`` has a statement-level
+trigger on each of the three tables write the changing transaction's id into
+``search_committed_change``, in the same transaction. An answer is labelled
+with the snapshot read just before its statement ran (``pg_current_snapshot``;
+the statement's own snapshot is the same or newer, so the label can only be
+too old, never too new), and it holds while every id in the table that is
+not visible in that snapshot belongs to no committed transaction: since this
+is asked under a snapshot of its own, an id that is there and not visible in
+the label is a change the answer may not include. A counter or a sequence
+could not tell this: a transaction that took its number first may commit last.
+
+**Not kept:**
+
+- an answer read in a transaction that has a transaction id of its own
+  (it has written something, or may yet): its own later changes would count
+  as visible in its label. Such a transaction may still use a kept answer,
+  unless it changed one of the three tables itself (its id is then in the
+  table and newer than the label);
+- while any of the three triggers is missing or disabled (a restore without
+  them, ``ALTER TABLE … DISABLE TRIGGER``), nothing is kept or used; and an
+  answer kept before a trigger was disabled, dropped or made again is not used
+  after it is back (the changes in between went unrecorded): the label holds
+  the catalog row versions of the triggers;
+- a label older than ``WINDOW`` transactions, after which the triggers drop
+  ids; and an answer from another database or an earlier log table (the key
+  names the database, the label the table's oid).
+
+Changes made with ``session_replication_role = replica`` (a data-only
+``pg_restore --disable-triggers``) fire no trigger and change no catalog row:
+clear the cache after such a restore.
+
+``SANDYQ_SEARCH_CACHE_SECONDS`` is how long an answer may live at most
+(``0``: nothing is kept). docs/search.md, "Heavy words", has the measurements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import import_module
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from .base import EngineResult
+
+_migration = import_module("search.migrations.0007_committed_changes_on_postgresql")
+LOG = _migration.TABLE
+WINDOW = _migration.WINDOW
+TRIGGERS = [_migration.trigger_name(table) for table in _migration.WATCHED]
+
+# One statement: the snapshot for an answer read now, whether it may be kept, what
+# records changes (the log table and each enabled trigger, by their catalog rows'
+# versions: a trigger disabled and enabled again, or made again, is another), and
+# whether the snapshot of the kept answer (if any) still holds.
+CHECK = (
+    "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL, "  # noqa: S608 - a name of ours and %s only
+    "to_regclass(%s)::oid::text || (SELECT coalesce(string_agg(' ' || tgname || ':' || "
+    "  xmin::text, '' ORDER BY tgname), '') FROM pg_trigger "
+    "  WHERE tgname = ANY(%s) AND tgenabled IN ('O', 'A')), "
+    "CASE WHEN %s::text IS NULL THEN FALSE ELSE "
+    "pg_snapshot_xmin(%s::pg_snapshot)::text::bigint "
+    "  >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint - %s "
+    f"AND NOT EXISTS (SELECT 1 FROM {LOG} c "
+    "  WHERE c.xid >= pg_snapshot_xmin(%s::pg_snapshot)::text::bigint "
+    "  AND NOT pg_visible_in_snapshot(c.xid::text::xid8, %s::pg_snapshot)) END"
+)
+
+
+def missing_triggers(cursor) -> list[str]:
+    """The triggers of migration 0007 that are not there or not enabled (``search.W004``)."""
+    cursor.execute(
+        "SELECT tgname FROM pg_trigger WHERE tgname = ANY(%s) AND tgenabled IN ('O', 'A')",
+        [TRIGGERS],
+    )
+    there = {name for (name,) in cursor.fetchall()}
+    return [name for name in TRIGGERS if name not in there]
+
+
+def _key(sql: str, params) -> str:
+    database = connection.settings_dict
+    text = repr((database["NAME"], database["HOST"], database["PORT"], sql, list(params)))
+    return "sandyq-search-kept:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+class KeptAnswer:
+    """The kept answer of one statement, if it still holds, and the label for a new one."""
+
+    def __init__(self, sql: str, params):
+        self.key = _key(sql, params)
+        self.label: tuple[str, str] | None = None
+
+    def find(self, cursor) -> EngineResult | None:
+        """The answer kept for this statement while nothing it reads has changed, else None.
+
+        Must be asked on the cursor the statement will run on, right before it.
+        """
+        seconds = settings.SANDYQ_SEARCH_CACHE_SECONDS
+        if not seconds:
+            return None
+        kept = cache.get(self.key)
+        watch, snapshot, answer = kept if kept else (None, None, None)
+        cursor.execute(CHECK, [LOG, TRIGGERS, snapshot, snapshot, WINDOW, snapshot, snapshot])
+        now, clean, watch_now, unchanged = cursor.fetchone()
+        if watch_now is None or watch_now.count(" ") != len(TRIGGERS):
+            return None  # not migrated, or changes go unrecorded: never trust, never keep
+        if clean:
+            self.label = (watch_now, now)
+        if kept and unchanged and watch == watch_now:
+            return answer
+        return None
+
+    def keep(self, answer: EngineResult) -> None:
+        """Keep ``answer``, read by the statement right after ``find``, if it may be."""
+        if self.label is not None:
+            watch, snapshot = self.label
+            cache.set(self.key, (watch, snapshot, answer), settings.SANDYQ_SEARCH_CACHE_SECONDS)

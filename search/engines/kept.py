@@ -91,10 +91,15 @@ def missing_triggers(cursor) -> list[str]:
     return [name for name in TRIGGERS if name not in there]
 
 
+#: Moves when what is kept changes shape (``EngineResult``), so a deploy reads no old answer.
+ANSWER_VERSION = 1
+
+
 def _key(sql: str, params) -> str:
     database = connection.settings_dict
     text = repr((database["NAME"], database["HOST"], database["PORT"], sql, list(params)))
-    return "sandyq-search-kept:" + hashlib.sha256(text.encode()).hexdigest()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f"sandyq-search-kept:{ANSWER_VERSION}:{digest}"
 
 
 class KeptAnswer:

@@ -714,6 +714,8 @@ def heavy_words(systems: dict, args, count) -> None:
     the kept ids before each run and time a word's first search since the
     last change (the arrays themselves stay loaded). They run last in each
     pass, and keep the ids again, so the repeated columns stay repeated.
+    "service, after an edit" changes one entry first: the kept lists are
+    patched for that page, not listed again.
     On PostgreSQL a heavy query's answer is kept (``search.engines.kept``) in
     this process's memory cache (the test settings'; production's Redis adds
     a round trip): the repeated columns are a kept answer, the "first" ones
@@ -734,8 +736,20 @@ def heavy_words(systems: dict, args, count) -> None:
 
             return run
 
+        def after_an_edit(function):
+            def run(query):
+                with connection.cursor() as cursor:  # one document edited: one log row
+                    cursor.execute(
+                        "UPDATE search_searchentry SET language = language "
+                        "WHERE page_id = (SELECT max(page_id) FROM search_searchentry)"
+                    )
+                return function(query)
+
+            return run
+
         systems["engine, first"] = first(systems["engine"])
         systems["service, first"] = first(systems["service"])
+        systems["service, after an edit"] = after_an_edit(systems["service"])
     elif connection.vendor == "postgresql":
         from django.test import override_settings
 

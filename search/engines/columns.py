@@ -107,17 +107,20 @@ class FoundIds:
     version moves whenever a sync applies a row of the change log or reloads,
     and the log moves in the same transaction as any change of an entry, its
     text (what FTS5 indexes) or its access (migrations 0003 and 0006). So a
-    list whose version is still the arrays' one is what FTS5 would answer now.
+    list whose version is still the arrays' one is what FTS5 would answer now,
+    but for the pages a sync has named since (``changed``): those the engine
+    asks FTS5 about again, and only those (``search.engines.sqlite``), so an
+    edited document does not cost every process a heavy word's whole list.
     The engine reads the version *before* asking FTS5 and keeps the answer only
-    when a sync after it finds the version unmoved (``search.engines.sqlite``).
-    The ids are of every match, whoever may see it: one list serves every reader.
-    Guarded by the arrays' lock.
+    when a sync after it finds the version unmoved. The ids are of every match,
+    whoever may see it: one list serves every reader. Guarded by the arrays' lock.
     """
 
     def __init__(self):
-        self._lists: OrderedDict[str, tuple[int, np.ndarray]] = OrderedDict()
+        self._lists: OrderedDict[str, tuple[int, np.ndarray, frozenset[int]]] = OrderedDict()
 
-    def get(self, match: str, version: int) -> np.ndarray | None:
+    def get(self, match: str, version: int) -> tuple[np.ndarray, frozenset[int]] | None:
+        """The list kept for ``match`` and the pages to ask FTS5 about again, or None."""
         kept = self._lists.get(match)
         if kept is None:
             return None
@@ -125,14 +128,28 @@ class FoundIds:
             del self._lists[match]
             return None
         self._lists.move_to_end(match)
-        return kept[1]
+        return kept[1], kept[2]
 
     def keep(self, match: str, version: int, ids: np.ndarray) -> None:
         ids.flags.writeable = False  # shared by every later search
-        self._lists[match] = (version, ids)
+        self._lists[match] = (version, ids, frozenset())
         self._lists.move_to_end(match)
         while len(self._lists) > FOUND_KEPT:
             self._lists.popitem(last=False)
+
+    def changed(self, before: int, after: int, pages: set[int]) -> None:
+        """A sync moved the arrays from ``before`` to ``after`` by applying ``pages``.
+
+        Lists read at ``before`` stay, with those pages to be asked again; any
+        other list is from before a change it was not told of, and goes. Page 0
+        is a rebuild of the FTS5 index (``rows.rebuild_sqlite_full_text``): all go.
+        """
+        for match, (version, ids, pending) in list(self._lists.items()):
+            pending = pending | pages
+            if version != before or 0 in pages or len(pending) > DELTA_LIMIT:
+                del self._lists[match]
+            else:
+                self._lists[match] = (after, ids, pending)
 
     def clear(self) -> None:
         """Forget every list (the benchmark times a heavy word's first search with it)."""
@@ -216,6 +233,7 @@ class EntryColumns:
         self._load(cursor, pages, after=rows[0][0] - 1, upto=rows[-1][0])
         self.mark = Mark(rows[-1][0], rows[-1][1])
         self.version += 1
+        self.found.changed(self.version - 1, self.version, pages)
 
     def _reload(self, cursor) -> None:
         # The mark is read first: whatever commits during the load is applied

@@ -93,6 +93,8 @@ class SQLiteEngine(DatabaseEngine):
                 before = store.version
                 matches = store.found.get(match, before)
                 exact_ids = store.found.get(exact, before) if exact else None
+            matches = _patched(cursor, match, matches)
+            exact_ids = _patched(cursor, exact, exact_ids)
             if matches is None and exact and _asked_apart(query):
                 matches, exact_ids = ids_apart(cursor, self.dialect, query)
             elif matches is None:
@@ -269,6 +271,29 @@ def _scores_of(wanted: np.ndarray, ids: np.ndarray, scores: np.ndarray):
     positions = np.minimum(np.searchsorted(ids, wanted), max(ids.size - 1, 0))
     found = ids[positions] == wanted if ids.size else np.zeros(wanted.size, dtype=bool)
     return found, np.where(found, scores[positions] if ids.size else 0.0, 0.0)
+
+
+def _patched(cursor, match: str, kept) -> np.ndarray | None:
+    """A kept list brought up to date: the pages changed since it was read asked again.
+
+    ``kept`` is what ``FoundIds.get`` gave: None, or the list and the pages a
+    sync has named since. FTS5 answers for those pages alone (their rowids),
+    so an edit costs a lookup of a few rows instead of the whole list.
+    """
+    if kept is None:
+        return None
+    ids, pending = kept
+    if not pending:
+        return ids
+    pages = sorted(pending)
+    cursor.execute(
+        f"SELECT group_concat(rowid) FROM {FTS} WHERE {FTS} MATCH %s "  # noqa: S608
+        f"AND rowid IN ({placeholders(pages)})",
+        [match, *pages],
+    )
+    text = cursor.fetchone()[0]
+    found = np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
+    return np.union1d(np.setdiff1d(ids, np.array(pages, dtype=np.int64)), found)
 
 
 def _ids(cursor, match: str) -> np.ndarray:

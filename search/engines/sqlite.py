@@ -292,8 +292,15 @@ def _patched(cursor, match: str, kept) -> np.ndarray | None:
         [match, *pages],
     )
     text = cursor.fetchone()[0]
-    found = np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
-    return np.union1d(np.setdiff1d(ids, np.array(pages, dtype=np.int64)), found)
+    found = np.sort(np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64))
+    # ``ids`` is ascending: drop the changed pages, put back those that still match,
+    # by position (numpy's set functions hash the whole list: 20 ms at 100,000).
+    changed = np.array(pages, dtype=np.int64)
+    at = np.searchsorted(ids, changed)
+    there = at < ids.size
+    there[there] = ids[at[there]] == changed[there]
+    rest = np.delete(ids, at[there])
+    return np.insert(rest, np.searchsorted(rest, found), found)
 
 
 def _ids(cursor, match: str) -> np.ndarray:

@@ -21,7 +21,7 @@ from search import service
 from search.engines import columns, rows
 from search.engines.base import EngineRequest, SearchFilters
 from search.engines.database import DatabaseEngine, SQLiteDialect
-from search.engines.sqlite import SQLiteEngine, _ids, ids_apart
+from search.engines.sqlite import SQLiteEngine, _ids, _patched, ids_apart
 from search.models import SearchEntry
 from search.query import parse
 from tests.factories import DocumentPageFactory
@@ -203,6 +203,38 @@ def test_after_an_edit_only_the_changed_pages_are_asked_again(party, change):
         statement.total,
         statement.facets,
     )
+
+
+def test_a_patched_list_is_what_fts5_lists_now(party):
+    """Pages that leave, join and stay in a kept list, at its start, middle and end."""
+    admin, dialect = party.users.admin, SQLiteDialect()
+    answer(admin)
+    first, middle, last = sorted(
+        [party.docs.rules, party.docs.tasks, party.docs.report], key=lambda page: page.pk
+    )
+    for page in (first, last):  # the word taken out
+        raw(
+            "UPDATE search_searchtext SET title_words = 'ереже', title_keys = 'ереже', "
+            "text_words = '', text_keys = '' WHERE page_id = %s",
+            [page.pk],
+        )
+    raw(  # and put in
+        "UPDATE search_searchtext SET title_words = 'партия', title_keys = 'партия' "
+        "WHERE page_id = %s",
+        [party.docs.circulation.pk],
+    )
+    raw("UPDATE search_searchentry SET language = language WHERE page_id = %s", [middle.pk])
+    store = columns.columns_for(connection)
+    match = dialect.build(parse("партия"))
+    with connection.cursor() as cursor, store.lock:
+        store.sync(cursor)
+        kept = store.found.get(match, store.version)
+        assert kept is not None and len(kept[1]) == 4
+    with connection.cursor() as cursor:
+        assert list(_patched(cursor, match, kept)) == list(_ids(cursor, match))
+    now = found(admin)
+    assert middle.pk in now and party.docs.circulation.pk in now
+    assert first.pk not in now and last.pk not in now
 
 
 def test_a_rolled_back_change_is_not_trusted(party):

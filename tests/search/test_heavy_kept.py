@@ -156,17 +156,18 @@ def access_given_by_raw_sql(party):
     return "anonymous", party.docs.restricted.pk, True
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        publish_new_record,
-        unpublish,
-        open_to_everyone,
-        text_loses_the_word_by_raw_sql,
-        access_taken_by_raw_sql,
-        access_given_by_raw_sql,
-    ],
-)
+#: Every kind of change a kept answer must notice (also ``test_kept_answers.py``).
+CHANGES = [
+    publish_new_record,
+    unpublish,
+    open_to_everyone,
+    text_loses_the_word_by_raw_sql,
+    access_taken_by_raw_sql,
+    access_given_by_raw_sql,
+]
+
+
+@pytest.mark.parametrize("change", CHANGES)
 def test_any_change_is_seen_by_the_very_next_heavy_search(party, change):
     for who in READERS:
         answer(getattr(party.users, who))

@@ -24,13 +24,13 @@ from search.engines import kept
 from tests.search.conftest import SECRET, build_corpus
 from tests.search.test_heavy import READERS, every_query_heavy, no_query_heavy
 from tests.search.test_heavy_kept import (
+    CHANGES,
     access_given_by_raw_sql,
     access_taken_by_raw_sql,
-    open_to_everyone,
-    publish_new_record,
+    answer,
+    found,
     raw,
     text_loses_the_word_by_raw_sql,
-    unpublish,
 )
 from tests.search.test_leaks import visible_secret_titles
 
@@ -47,19 +47,6 @@ pytestmark = [
 def party(monkeypatch):
     every_query_heavy(monkeypatch)
     return build_corpus()
-
-
-def answer(user, query="партия", **kwargs):
-    results = service.search(user, query, scope=service.ARCHIVE, per_page=50, **kwargs)
-    return (
-        results.total,
-        [result.page_id for result in results.results],
-        [(f.name, [(v.value, v.count) for v in f.values]) for f in results.facets],
-    )
-
-
-def found(user, query="партия"):
-    return set(answer(user, query)[1])
 
 
 def statements(search):
@@ -112,17 +99,7 @@ def test_a_reader_never_gets_the_answer_kept_for_another(party, client, who):
             assert SECRET not in page
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        publish_new_record,
-        unpublish,
-        open_to_everyone,
-        text_loses_the_word_by_raw_sql,
-        access_taken_by_raw_sql,
-        access_given_by_raw_sql,
-    ],
-)
+@pytest.mark.parametrize("change", CHANGES)
 def test_any_change_is_seen_by_the_very_next_heavy_search(party, change):
     for who in READERS:
         answer(getattr(party.users, who))

@@ -188,7 +188,6 @@ class DocumentLibraryPage(Page):
             chosen_year=chosen_year,
             sort=sort,
             query_prefix=urlencode({key: value for key, value in query.items() if value}),
-            breadcrumb=breadcrumb(self),
         )
         return context
 

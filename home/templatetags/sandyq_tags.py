@@ -16,6 +16,7 @@ from home.models import (
     AnnouncementPage,
     OrganisationPage,
     RegionalBranchPage,
+    breadcrumb,
 )
 
 register = template.Library()
@@ -147,6 +148,31 @@ def organisation_announcements(context, page):
         )
 
     return _shared(context, "organisation_announcements", (page.pk,), render)
+
+
+@register.simple_tag(takes_context=True)
+def shared_breadcrumb(context, page):
+    """The trail of links above ``page``, then its title.
+
+    The links are the same for every reader (every ancestor is named, as its
+    own type: a query per page type), so they are a shared fragment as above.
+    The title is not in it: a preview shows a draft's title, which must not be
+    kept for anyone else."""
+    request = context.get("request")
+
+    def render():
+        return render_to_string(
+            "includes/breadcrumb_trail.html", {"breadcrumb": breadcrumb(page)}, request=request
+        )
+
+    return render_to_string(
+        "includes/breadcrumb.html",
+        {
+            "trail_html": _shared(context, "breadcrumb", (page.pk,), render),
+            "current_title": page.title,
+        },
+        request=request,
+    )
 
 
 FEED_TYPES = (("", "application/atom+xml"), ("_rss", "application/rss+xml"))

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from wagtail.models import PageViewRestriction
+from wagtail.models import PageViewRestriction, Site
 
 from docs_library.lifecycle import archive
 from home import page_cache, roles
@@ -506,6 +506,55 @@ def test_an_organisations_listing_is_shared_and_follows_the_purge(client, settin
     assert "Сайлауалды жиналыс" not in text(get(client, url_of(region))[0])
     client.logout()
     assert "Сайлауалды жиналыс" not in text(get(client, url_of(region))[0])
+
+
+def test_a_librarys_trail_is_shared_and_follows_a_rename_above_it(client, settings, tree, library):
+    """The links above a library are the same for everyone: a signed-in reader gets them
+    without reading the ancestors, and a renamed district shows at once, in each language."""
+    from home.models import DistrictBranchPage
+
+    def trail(response):
+        return text(response).split('class="breadcrumb')[1].split("</nav>")[0]
+
+    def ancestor_queries(captured):
+        table = DistrictBranchPage._meta.db_table
+        return [q["sql"] for q in captured if f'FROM "{table}"' in q["sql"]]
+
+    client.force_login(UserFactory())
+    first = trail(get(client, url_of(library))[0])
+    assert tree["district"].title in first and "Аудан құжаттары" in first
+    with CaptureQueriesContext(connection) as shared:
+        assert trail(get(client, url_of(library))[0]) == first
+    settings.SANDYQ_PAGE_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as unshared:
+        assert trail(get(client, url_of(library))[0]) == first
+    assert ancestor_queries(unshared.captured_queries)
+    assert not ancestor_queries(shared.captured_queries)
+    settings.SANDYQ_PAGE_CACHE_SECONDS = 600
+
+    district = DistrictBranchPage.objects.get(pk=tree["district"].pk)
+    district.title, district.name_ru = "Жаңа атаулы аудан", "Новый район"
+    district.save_revision().publish()
+    assert "Жаңа атаулы аудан" in trail(get(client, url_of(library))[0])
+    client.logout()
+    for language, name in (("kk", "Жаңа атаулы аудан"), ("ru", "Новый район")):
+        assert name in trail(get(client, url_of(library, language))[0])
+
+
+def test_a_previewed_draft_title_never_reaches_another_reader(client, library):
+    """A preview renders the library's trail with its draft's title; the shared links
+    above it are kept, the title is not: readers still see the published one."""
+    library.title = "Жарияланбаған жоба атауы"
+    library.save_revision()
+    preview = library.get_latest_revision_as_object().make_preview_request()
+    assert "Жарияланбаған жоба атауы" in preview.rendered_content
+    host = Site.objects.get(is_default_site=True).hostname  # what a preview is served as
+    for user in (None, UserFactory()):
+        if user:
+            client.force_login(user)
+        html = text(client.get(url_of(library), HTTP_HOST=host))
+        assert "Аудан құжаттары" in html
+        assert "Жарияланбаған" not in html
 
 
 def test_each_page_of_organisations_is_its_own_and_a_made_up_one_is_not_kept(client, tree):

@@ -62,6 +62,8 @@ _migration = import_module("search.migrations.0007_committed_changes_on_postgres
 LOG = _migration.TABLE
 WINDOW = _migration.WINDOW
 TRIGGERS = [_migration.trigger_name(table) for table in _migration.WATCHED]
+# Those of them that exist and fire (``tgenabled`` 'D' is disabled, 'R' replica only).
+ENABLED_TRIGGERS = "FROM pg_trigger WHERE tgname = ANY(%s) AND tgenabled IN ('O', 'A')"
 
 # One statement: the snapshot for an answer read now, whether it may be kept, what
 # records changes (the log table and each enabled trigger, by their catalog rows'
@@ -70,8 +72,7 @@ TRIGGERS = [_migration.trigger_name(table) for table in _migration.WATCHED]
 CHECK = (
     "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL, "  # noqa: S608 - a name of ours and %s only
     "to_regclass(%s)::oid::text || (SELECT coalesce(string_agg(' ' || tgname || ':' || "
-    "  xmin::text, '' ORDER BY tgname), '') FROM pg_trigger "
-    "  WHERE tgname = ANY(%s) AND tgenabled IN ('O', 'A')), "
+    f"  xmin::text, '' ORDER BY tgname), '') {ENABLED_TRIGGERS}), "
     "CASE WHEN %s::text IS NULL THEN FALSE ELSE "
     "pg_snapshot_xmin(%s::pg_snapshot)::text::bigint "
     "  >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint - %s "
@@ -83,10 +84,7 @@ CHECK = (
 
 def missing_triggers(cursor) -> list[str]:
     """The triggers of migration 0007 that are not there or not enabled (``search.W004``)."""
-    cursor.execute(
-        "SELECT tgname FROM pg_trigger WHERE tgname = ANY(%s) AND tgenabled IN ('O', 'A')",
-        [TRIGGERS],
-    )
+    cursor.execute(f"SELECT tgname {ENABLED_TRIGGERS}", [TRIGGERS])  # noqa: S608 - ours
     there = {name for (name,) in cursor.fetchall()}
     return [name for name in TRIGGERS if name not in there]
 

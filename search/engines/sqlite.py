@@ -286,13 +286,7 @@ def _patched(cursor, match: str, kept) -> np.ndarray | None:
     if not pending:
         return ids
     pages = sorted(pending)
-    cursor.execute(
-        f"SELECT group_concat(rowid) FROM {FTS} WHERE {FTS} MATCH %s "  # noqa: S608
-        f"AND rowid IN ({placeholders(pages)})",
-        [match, *pages],
-    )
-    text = cursor.fetchone()[0]
-    found = np.sort(np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64))
+    found = _ids(cursor, match, among=pages)
     # ``ids`` is ascending: drop the changed pages, put back those that still match,
     # by position (numpy's set functions hash the whole list: 20 ms at 100,000).
     changed = np.array(pages, dtype=np.int64)
@@ -303,9 +297,13 @@ def _patched(cursor, match: str, kept) -> np.ndarray | None:
     return np.insert(rest, np.searchsorted(rest, found), found)
 
 
-def _ids(cursor, match: str) -> np.ndarray:
-    """Every page id a full-text query matches, ascending."""
-    cursor.execute(f"SELECT group_concat(rowid) FROM {FTS} WHERE {FTS} MATCH %s", [match])  # noqa: S608
+def _ids(cursor, match: str, among=()) -> np.ndarray:
+    """Every page id a full-text query matches (of the pages ``among``, if given), ascending."""
+    among_sql = f" AND rowid IN ({placeholders(among)})" if among else ""
+    cursor.execute(
+        f"SELECT group_concat(rowid) FROM {FTS} WHERE {FTS} MATCH %s{among_sql}",  # noqa: S608
+        [match, *among],
+    )
     text = cursor.fetchone()[0]
     return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
 

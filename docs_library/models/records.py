@@ -38,7 +38,6 @@ from home.models import (
     SEARCH_TERMS_FIELD,
     AnalysedTextMixin,
     OrganisationLevel,
-    breadcrumb,
     format_registration_number,
     nearest_organisation,
 )
@@ -147,6 +146,19 @@ class DocumentLibraryPage(Page):
     def documents(self, user):
         return services.viewable(user, DocumentPage.objects.child_of(self).live())
 
+    @staticmethod
+    def record_counts(documents) -> list[tuple[int, str, bool, int]]:
+        """(year, type, archived, records) for each group of ``documents`` that has any."""
+        archived = ExpressionWrapper(
+            Q(archived_at__isnull=False), output_field=models.BooleanField()
+        )
+        return list(
+            documents.order_by()
+            .annotate(archived=archived)
+            .values_list("registration_year", "document_type", "archived")
+            .annotate(records=models.Count("pk"))
+        )
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         # The default view lists current records; ?view=archive lists the archived ones.
@@ -155,22 +167,30 @@ class DocumentLibraryPage(Page):
         documents = (
             all_documents.archived() if archive_view else all_documents.current()
         ).select_related("main_file")
-        years = sorted(set(documents.values_list("registration_year", flat=True)), reverse=True)
+        # One query counts the records by year, type and shelf: the years to choose
+        # from, the archive's count and the paginator's count all come from it.
+        counts = self.record_counts(all_documents)
+        listed = [row for row in counts if row[2] == archive_view]
+        years = sorted({year for year, _type, _archived, _n in listed}, reverse=True)
         chosen_type = request.GET.get("type", "")
         if chosen_type in DocumentType.values:
             documents = documents.filter(document_type=chosen_type)
+            listed = [row for row in listed if row[1] == chosen_type]
         else:
             chosen_type = ""
         chosen_year = request.GET.get("year", "")
         if chosen_year.isascii() and chosen_year.isdecimal():
             documents = documents.filter(registration_year=int(chosen_year))
+            listed = [row for row in listed if row[0] == int(chosen_year)]
         else:
             chosen_year = ""
         sort = request.GET.get("sort", "date")
         if sort not in self.SORTS:
             sort = "date"
         documents = documents.order_by(*self.SORTS[sort])
-        page_obj = Paginator(documents, self.PER_PAGE).get_page(request.GET.get("page"))
+        paginator = Paginator(documents, self.PER_PAGE)
+        paginator.count = sum(n for *_key, n in listed)  # a cached_property: no COUNT query
+        page_obj = paginator.get_page(request.GET.get("page"))
         query = {
             "view": "archive" if archive_view else "",
             "type": chosen_type,
@@ -179,7 +199,7 @@ class DocumentLibraryPage(Page):
         }
         context.update(
             archive_view=archive_view,
-            archived_count=all_documents.archived().count(),
+            archived_count=sum(n for _year, _type, archived, n in counts if archived),
             documents=page_obj,
             sub_libraries=DocumentLibraryPage.objects.child_of(self).live().order_by("title"),
             document_types=DocumentType.choices,
@@ -575,11 +595,8 @@ class DocumentPage(AnalysedTextMixin, Page):
     def get_context(self, request, *args, **kwargs):
         viewable = services.viewable
         context = super().get_context(request, *args, **kwargs)
-        trail = breadcrumb(self)
-        for ancestor in trail:
-            if ancestor.pk == self.organisation_id:
-                # Already read, as its own type: the link, name and feeds need no query.
-                self.organisation = ancestor
+        # The trail, the organisation's link and the feeds are shared fragments
+        # (``sandyq_tags``): the same for every reader, read here only on a miss.
         files = []
         if self.main_file:
             files.append((self.main_file, _("Main file")))
@@ -609,7 +626,6 @@ class DocumentPage(AnalysedTextMixin, Page):
                 request.user,
                 DocumentPage.objects.filter(pk__in=[r.pk for r in self.related_documents.all()]),
             ),
-            breadcrumb=trail,
         )
         if self.distributions.exists():
             context.update(services.acknowledgement_context(request, self))

@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from wagtail.models import Site
+from wagtail.models import Page, Site
 
 from home import page_cache
 from home.models import (
@@ -22,14 +22,20 @@ from home.models import (
 register = template.Library()
 
 
-def _shared(context, name, parts, render):
-    """A fragment that is the same for everyone on this host in this language (and
+def _shared_value(context, name, parts, compute):
+    """A value that is the same for everyone on this host in this language (and
     these ``parts``), from the page cache's fragments (``home.page_cache``)."""
     request = context.get("request")
     if request is None:
-        return render()
+        return compute()
     key = (request.get_host(), translation.get_language(), *parts)
-    return mark_safe(page_cache.fragment(request, name, key, render))  # noqa: S308 - our HTML
+    return page_cache.shared_value(request, name, key, compute)
+
+
+def _shared(context, name, parts, render):
+    """HTML that is the same for everyone on this host in this language (and these
+    ``parts``), as ``_shared_value``."""
+    return mark_safe(_shared_value(context, name, parts, lambda: str(render())))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
@@ -155,9 +161,10 @@ def shared_breadcrumb(context, page):
     """The trail of links above ``page``, then its title.
 
     The links are the same for every reader (every ancestor is named, as its
-    own type: a query per page type), so they are a shared fragment as above.
-    The title is not in it: a preview shows a draft's title, which must not be
-    kept for anyone else."""
+    own type: a query per page type), so they are a shared fragment as above,
+    one for all the children of a page: the records of a library share their
+    library's. The title is not in it: a preview shows a draft's title, which
+    must not be kept for anyone else."""
     request = context.get("request")
 
     def render():
@@ -168,11 +175,32 @@ def shared_breadcrumb(context, page):
     return render_to_string(
         "includes/breadcrumb.html",
         {
-            "trail_html": _shared(context, "breadcrumb", (page.pk,), render),
+            "trail_html": _shared(context, "breadcrumb", (_parent_path(page),), render),
             "current_title": page.title,
         },
         request=request,
     )
+
+
+def _parent_path(page) -> str:
+    """The tree path of the page's parent, read off its own (no query)."""
+    return page.path[: -page.steplen]
+
+
+@register.simple_tag(takes_context=True)
+def organisation_link(context, organisation_id):
+    """A link to an organisation under its name in the reader's language, shared
+    like the trail (a record names the organisation that issued it)."""
+
+    def render():
+        organisation = Page.objects.get(pk=organisation_id).specific
+        return render_to_string(
+            "includes/organisation_link.html",
+            {"organisation": organisation},
+            request=context.get("request"),
+        )
+
+    return _shared(context, "organisation_link", (organisation_id,), render)
 
 
 FEED_TYPES = (("", "application/atom+xml"), ("_rss", "application/rss+xml"))
@@ -261,8 +289,14 @@ def feed_links(context):
         elif label == "docs_library.documentlibrarypage":
             feeds += _library_feed(page)
         elif label == "docs_library.documentpage":
-            feeds += _library_feed(page.get_parent())
-            feeds += _document_type_feed(page.specific)
+            # The same for every record of a library, organisation and type: shared.
+            record = page.specific
+            feeds += _shared_value(
+                context,
+                "record_feeds",
+                (_parent_path(record), record.organisation_id, record.document_type),
+                lambda: [*_library_feed(record.get_parent()), *_document_type_feed(record)],
+            )
     return {"feeds": feeds}
 
 

@@ -541,6 +541,63 @@ def test_a_librarys_trail_is_shared_and_follows_a_rename_above_it(client, settin
         assert name in trail(get(client, url_of(library, language))[0])
 
 
+def test_a_records_trail_organisation_and_feeds_are_shared_and_follow_a_rename(
+    client, settings, tree, library, record
+):
+    """What a record's page shows of the pages above it (the trail, its organisation's
+    link, the library's and the type's feeds) is the same for every reader: a
+    signed-in reader gets it without reading the ancestors, and a renamed district
+    shows everywhere on the record's page at once, in each language."""
+    from home.models import DistrictBranchPage
+
+    def parts(response):
+        html = text(response)
+        head = html.split("</head>")[0]
+        feeds = [line for line in head.splitlines() if 'rel="alternate"' in line]
+        row = html.split('class="meta-table"')[1].split("</table>")[0]
+        return html.split('class="breadcrumb')[1].split("</nav>")[0], row, "\n".join(feeds)
+
+    def ancestor_queries(captured):
+        table = DistrictBranchPage._meta.db_table
+        return [q["sql"] for q in captured if f'"{table}"' in q["sql"]]
+
+    client.force_login(UserFactory())
+    trail, row, feeds = parts(get(client, url_of(record))[0])
+    assert tree["district"].title in trail and "Аудан құжаттары" in trail
+    assert "Жария шешім" in trail  # the record's own title ends the trail, outside the fragment
+    assert f'href="{url_of(tree["district"])}">{tree["district"].title}</a>' in row
+    assert "Аудан құжаттары" in feeds and tree["district"].title in feeds
+    with CaptureQueriesContext(connection) as shared:
+        assert parts(get(client, url_of(record))[0]) == (trail, row, feeds)
+    settings.SANDYQ_PAGE_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as unshared:
+        assert parts(get(client, url_of(record))[0]) == (trail, row, feeds)
+    assert ancestor_queries(unshared.captured_queries)
+    assert not ancestor_queries(shared.captured_queries)
+    assert len(shared.captured_queries) < len(unshared.captured_queries)
+    settings.SANDYQ_PAGE_CACHE_SECONDS = 600
+
+    district = DistrictBranchPage.objects.get(pk=tree["district"].pk)
+    district.title, district.name_ru = "Жаңа атаулы аудан", "Новый район"
+    district.save_revision().publish()
+    for shown in parts(get(client, url_of(record))[0]):
+        assert "Жаңа атаулы аудан" in shown and "Әуезов" not in shown
+    client.logout()
+    for language, name in (("kk", "Жаңа атаулы аудан"), ("ru", "Новый район")):
+        for shown in parts(get(client, url_of(record, language))[0]):
+            assert name in shown
+
+
+def test_records_of_one_library_share_its_trail_but_not_their_titles(client, library, record):
+    other = DocumentPageFactory(parent=library, title="Екінші шешім")
+    first = text(client.get(url_of(record)))
+    second = text(client.get(url_of(other)))
+    assert "Жария шешім" in first and "Жария шешім" not in second
+    assert "Екінші шешім" in second and "Екінші шешім" not in first
+    trails = {key for key in cache._cache if "breadcrumb" in key}
+    assert len(trails) == 1
+
+
 def test_a_previewed_draft_title_never_reaches_another_reader(client, library):
     """A preview renders the library's trail with its draft's title; the shared links
     above it are kept, the title is not: readers still see the published one."""

@@ -225,16 +225,27 @@ def generate(args, folder: Path) -> dict:
     from home.demo import DemoLoader
     from home.models import organisation_page_models
 
-    started = time.monotonic()
+    started = phase_started = time.monotonic()
+    phases: dict[str, int] = {}
+
+    def phase(name: str) -> None:
+        nonlocal phase_started
+        now = time.monotonic()
+        phases[name] = round(now - phase_started)
+        phase_started = now
+
     print("Migrating…", flush=True)
     call_command("migrate", verbosity=0)
+    phase("migrate")
     print(f"Demo hierarchy ({args.primary_organisations} primary organisations)…", flush=True)
     with transaction.atomic():
         DemoLoader(primary_count=args.primary_organisations, stdout=io.StringIO()).load()
     organisations = list(Page.objects.type(*organisation_page_models()).specific().order_by("path"))
     libraries = make_libraries(organisations)
+    phase("hierarchy")
     maker = TextMaker(args.seed)
     make_documents(args, libraries, maker)
+    phase("documents")
 
     from search import indexing
 
@@ -245,19 +256,24 @@ def generate(args, folder: Path) -> dict:
         tqdm(total=total, desc=f"Sandyq search entries ({jobs} jobs)", unit="page") as bar,
     ):
         indexing.rebuild(everything=True, progress=bar.update, batch_size=500, jobs=jobs)
-    wagtail_started = time.monotonic()
+    phase("search entries and indexes")
     if not args.without_wagtail_index:
         print("Wagtail's own index (update_index)…", flush=True)
         call_command("update_index", verbosity=0)
-    wagtail_seconds = time.monotonic() - wagtail_started
+    phase("update_index")
+    analyse()  # before the queries are counted: without statistics, each count reads the table
+    phase("analyse")
     queries = pick_queries(args, maker)
+    phase("queries")
     meta = {
         "docs": args.docs,
         "generated_in_s": round(time.monotonic() - started),
-        "update_index_s": round(wagtail_seconds),
+        "phases_s": phases,
+        "update_index_s": phases["update_index"],
         "wagtail_index": not args.without_wagtail_index,
         "queries": queries,
     }
+    print(f"Generated in {meta['generated_in_s']} s: {phases}", flush=True)
     meta_path(folder, args).write_text(
         json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
     )
@@ -587,7 +603,7 @@ def run(args):
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)  # a corpus made by older code gains new columns
-    analyse()
+        analyse()
     queries = meta["queries"][: args.queries]
     user = staff_user()
     engine = get_engine()

@@ -526,11 +526,13 @@ class DatabaseEngine:
         sql.append(f"SELECT 2, 'total', '', COUNT(*) FROM hits{where}")  # noqa: S608
         params += where_params
         sql.append(f"SELECT 3, 'heavy', '', CASE WHEN {heavy} THEN 1 ELSE 0 END")
+        # The page is cut from the hits first (a top-N sort, which keeps only
+        # ``limit + offset`` rows), then numbered: a window over every hit would
+        # sort them all.
         order = self._order(request)
         sql.append(
-            f"SELECT * FROM (SELECT 1, '', "  # noqa: S608
-            f"CAST(ROW_NUMBER() OVER (ORDER BY {order}) AS TEXT), page_id "
-            f"FROM hits{where} ORDER BY {order} LIMIT %s OFFSET %s) AS page"
+            f"SELECT 1, '', CAST(ROW_NUMBER() OVER (ORDER BY {order}) AS TEXT), page_id "  # noqa: S608
+            f"FROM (SELECT * FROM hits{where} ORDER BY {order} LIMIT %s OFFSET %s) AS page"
         )
         params += [*where_params, request.limit, request.offset]
         return sql[0] + " " + " UNION ALL ".join(sql[1:]), params

@@ -271,6 +271,43 @@ def test_shared_fragments_follow_the_same_purge(client, tree):
     assert "Атауы өзгерген облыс" in text(get(client, url_of(tree["district"]))[0])
 
 
+def test_a_process_keeps_its_fragments_until_any_process_purges(client, tree, monkeypatch):
+    """Fragments come from the process's own copy, without a round trip each, and
+    a purge made elsewhere (another worker: only the shared token moves) is seen
+    at the next request."""
+    from home.models import RegionalBranchPage
+
+    client.force_login(UserFactory())  # the page is not cached whole: its fragments are read
+    assert "Қарағанды облысы" in text(client.get(url_of(tree["district"])))
+    reads = []
+    shared_get = cache.get
+
+    def counting_get(key, *args, **kwargs):
+        reads.append(key)
+        return shared_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", counting_get)
+    assert "Қарағанды облысы" in text(client.get(url_of(tree["district"])))
+    html_reads = [key for key in reads if key.startswith("sandyq:fragment:")]
+    assert reads and [key.split(":")[2] for key in html_reads] == ["site"]  # an object: shared
+
+    RegionalBranchPage.objects.filter(pk=tree["region"].pk).update(title="Басқа жұмысшы өзгертті")
+    cache.set(page_cache.GENERATION_KEY, "another-workers-token", None)  # its purge
+    html = text(client.get(url_of(tree["district"])))
+    assert "Басқа жұмысшы өзгертті" in html and "Қарағанды облысы" not in html
+
+
+def test_a_process_keeps_only_text_and_only_so_many_fragments():
+    near = page_cache.NearFragments()
+    near.put("site", "token", object())
+    assert near.get("site", "token") is None
+    for number in range(near.SIZE + 1):
+        near.put(f"key {number}", "token", f"<p>{number}</p>")
+    assert near.get("key 0", "token") is None  # the least recently used went first
+    assert near.get(f"key {near.SIZE}", "token") == f"<p>{near.SIZE}</p>"
+    assert near.get(f"key {near.SIZE}", "a newer token") is None
+
+
 def test_a_purge_during_a_request_leaves_no_stale_entry(client, library, monkeypatch):
     """A page rendered from what the database held before a change is never served
     after it: the entry keeps the token its request began with."""

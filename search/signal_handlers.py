@@ -20,6 +20,7 @@ from home.models import HomePage, RegionalBranchPage
 from home.signals import inheritance_changed
 
 from . import indexing
+from .engines import kept
 from .service import forget_region_names
 from .tasks import update_entry_task
 
@@ -37,6 +38,7 @@ def page_saved(sender, instance, raw=False, **kwargs):
 def records_were_imported(sender, records, **kwargs):
     """A bulk import inserted records without saving each: their entries, at once."""
     indexing.index_records([record.pk for record in records])
+    kept.changed()
 
 
 def extraction_finished(sender, task_result, **kwargs):
@@ -44,10 +46,12 @@ def extraction_finished(sender, task_result, **kwargs):
     if task_result.task.module_path != EXTRACTION_TASK or not task_result.args:
         return
     indexing.update_records_showing(task_result.args[0])
+    kept.changed()
 
 
 def page_moved(sender, instance, **kwargs):
     indexing.refresh_structure(instance)
+    kept.changed()
     indexing.reindex_in_elasticsearch(
         DocumentPage.objects.filter(path__startswith=instance.path).live()
     )

@@ -10,6 +10,7 @@ from django_tasks import task
 from wagtail.models import Page
 
 from . import indexing
+from .engines import kept
 
 
 @task()
@@ -18,4 +19,14 @@ def update_entry_task(page_id: int) -> str:
     if page is None:
         return "missing"
     indexing.update_page(page.specific)
+    kept.changed()
     return "updated"
+
+
+@task()
+def refresh_kept_answers_task() -> int:
+    """After a change of the index, the heavy queries asked lately answered and kept
+    again, so their next reader does not pay for the change (``search.engines.kept``)."""
+    from .engines.database import DatabaseEngine
+
+    return DatabaseEngine().refresh_kept_answers()

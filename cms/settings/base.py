@@ -386,6 +386,9 @@ SANDYQ_PAGE_CACHE_SECONDS = int(os.environ.get("SANDYQ_PAGE_CACHE_SECONDS", 3600
 # the cache at most; any change of the search index ends it sooner
 # (search.engines.kept). 0: off.
 SANDYQ_SEARCH_CACHE_SECONDS = int(os.environ.get("SANDYQ_SEARCH_CACHE_SECONDS", 600))
+# PostgreSQL: how many of the heavy queries asked lately are answered again in the
+# background after each change of the index, so their readers find them kept. 0: none.
+SANDYQ_SEARCH_REFRESHED_QUERIES = int(os.environ.get("SANDYQ_SEARCH_REFRESHED_QUERIES", 20))
 # Right after whitenoise: a hit needs no session, no user and no database.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,

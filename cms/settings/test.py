@@ -18,6 +18,9 @@ SANDYQ_2FA_REQUIRED = False
 # Off unless a test turns it on (tests/home/test_page_cache.py): other tests change
 # rows behind the signals and read the page again.
 SANDYQ_PAGE_CACHE_SECONDS = 0
+# Off unless a test turns it on (tests/search/test_kept_answers.py): a heavy query one
+# test asked would otherwise be answered again after another test's changes.
+SANDYQ_SEARCH_REFRESHED_QUERIES = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -61,6 +61,7 @@ from search.models import EntryKind, SearchEntry, SearchText
 from search.query import ParsedQuery
 
 from . import base
+from . import kept as kept_answers
 from .base import FACET_COLUMNS, FACETS, EngineRequest, EngineResult
 from .kept import KeptAnswer
 
@@ -546,10 +547,13 @@ class DatabaseEngine:
         return "registration_match DESC, exact_match DESC, language_match DESC, score, page_id DESC"
 
     def search(self, request: EngineRequest) -> EngineResult:
-        facets: dict[str, dict[str | int, int]] = {name: {} for name in FACETS}
         if request.query.is_empty:
-            return EngineResult([], 0, facets)
-        sql, params = self.statement(request)
+            return EngineResult([], 0, {name: {} for name in FACETS})
+        return self.answer(*self.statement(request))
+
+    def answer(self, sql: str, params, remember: bool = True) -> EngineResult:
+        """What the search statement answers: kept, or run (and kept if heavy)."""
+        facets: dict[str, dict[str | int, int]] = {name: {} for name in FACETS}
         kept = KeptAnswer(sql, params) if self.keeps_answers else None
         with planned(self.dialect) as cursor:
             answer = kept.find(cursor) if kept else None
@@ -570,7 +574,18 @@ class DatabaseEngine:
         answer = EngineResult([page_id for _position, page_id in sorted(page)], total, facets)
         if kept and heavy:
             kept.keep(answer)
+            if remember:
+                kept_answers.remember(sql, params)
         return answer
+
+    def refresh_kept_answers(self) -> int:
+        """The heavy statements readers asked lately, answered again and kept
+        (``search.engines.kept``, "Answered again after a change")."""
+        kept_answers.refresh_started()
+        statements = kept_answers.asked()
+        for sql, params in statements:
+            self.answer(sql, params, remember=False)
+        return len(statements)
 
     def autocomplete_statement(self, tokens: list[str], user_tokens, status: str, limit: int):
         source, match_condition = self.dialect.match_sql()

@@ -45,16 +45,29 @@ clear the cache after such a restore.
 
 ``SANDYQ_SEARCH_CACHE_SECONDS`` is how long an answer may live at most
 (``0``: nothing is kept). docs/search.md, "Heavy words", has the measurements.
+
+**Answered again after a change.** On a busy archive every publish ends every
+kept answer, and the next reader of each heavy query would pay its first
+search (0.15–0.3 s at 100,000 documents). So the statements of the heavy
+queries readers asked lately (``remember``: the last
+``SANDYQ_SEARCH_REFRESHED_QUERIES``, each for ``SANDYQ_SEARCH_CACHE_SECONDS``
+after its last first search) are answered again in the background once a
+change of the index commits (``changed``, called where the index is written;
+``search.tasks.refresh_kept_answers_task``), and kept under the new snapshot
+by the same rule. A change that commits while a refresh runs schedules
+another; one waiting refresh serves any number of changes. Nothing about the
+rule above changes: a refreshed answer is used only while its label holds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from .base import EngineResult
 
@@ -93,9 +106,10 @@ def missing_triggers(cursor) -> list[str]:
 ANSWER_VERSION = 1
 
 
-def _key(sql: str, params) -> str:
+def _key(*parts) -> str:
+    """A cache key of this database's (and these parts')."""
     database = connection.settings_dict
-    text = repr((database["NAME"], database["HOST"], database["PORT"], sql, list(params)))
+    text = repr((database["NAME"], database["HOST"], database["PORT"], *parts))
     digest = hashlib.sha256(text.encode()).hexdigest()
     return f"sandyq-search-kept:{ANSWER_VERSION}:{digest}"
 
@@ -104,7 +118,7 @@ class KeptAnswer:
     """The kept answer of one statement, if it still holds, and the label for a new one."""
 
     def __init__(self, sql: str, params):
-        self.key = _key(sql, params)
+        self.key = _key(sql, list(params))
         self.label: tuple[str, str] | None = None
 
     def find(self, cursor) -> EngineResult | None:
@@ -132,3 +146,52 @@ class KeptAnswer:
         if self.label is not None:
             watch, snapshot = self.label
             cache.set(self.key, (watch, snapshot, answer), settings.SANDYQ_SEARCH_CACHE_SECONDS)
+
+
+# Answered again after a change -------------------------------------------------------
+
+#: How long a scheduled refresh keeps others from being scheduled, should it never
+#: run (no worker): then the next change schedules one again.
+PENDING_SECONDS = 300
+
+
+def _refreshing() -> bool:
+    return bool(settings.SANDYQ_SEARCH_REFRESHED_QUERIES and settings.SANDYQ_SEARCH_CACHE_SECONDS)
+
+
+def remember(sql: str, params) -> None:
+    """A reader's heavy statement was answered by running it: refresh it after changes."""
+    if not _refreshing():
+        return
+    key, now, entry = _key("asked"), time.time(), (sql, list(params))
+    others = [item for item in asked(with_times=True) if item[:2] != entry]
+    limit = settings.SANDYQ_SEARCH_REFRESHED_QUERIES
+    cache.set(key, [(*entry, now), *others][:limit], settings.SANDYQ_SEARCH_CACHE_SECONDS)
+
+
+def asked(with_times: bool = False) -> list:
+    """The heavy statements asked lately, newest first, as (sql, params)."""
+    if not _refreshing():
+        return []
+    oldest = time.time() - settings.SANDYQ_SEARCH_CACHE_SECONDS
+    items = [item for item in cache.get(_key("asked"), []) if item[2] > oldest]
+    return items if with_times else [(sql, params) for sql, params, _at in items]
+
+
+def changed() -> None:
+    """The index or the access rows were written: once that commits, refresh the
+    answers of the heavy queries asked lately (a task; one waiting at a time)."""
+    if connection.vendor == "postgresql" and _refreshing():
+        transaction.on_commit(_schedule)
+
+
+def _schedule() -> None:
+    if asked() and cache.add(_key("pending"), True, PENDING_SECONDS):
+        from search.tasks import refresh_kept_answers_task
+
+        refresh_kept_answers_task.enqueue()
+
+
+def refresh_started() -> None:
+    """From now on a committed change schedules another refresh."""
+    cache.delete(_key("pending"))

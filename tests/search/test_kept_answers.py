@@ -13,11 +13,13 @@ answer; and without the triggers nothing is kept.
 """
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 
+from django.core.cache import cache
 from django.db import connection, connections, transaction
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from search import checks, service
 from search.engines import kept
@@ -29,6 +31,7 @@ from tests.search.test_heavy_kept import (
     access_taken_by_raw_sql,
     answer,
     found,
+    publish_new_record,
     raw,
     text_loses_the_word_by_raw_sql,
 )
@@ -201,3 +204,87 @@ def test_the_triggers_record_each_changing_transaction_once(party):
         access_taken_by_raw_sql(party)
         raise RuntimeError("rolled back")
     assert recorded() == before + 1
+
+
+# Answered again after a change (``kept.changed``, ``refresh_kept_answers_task``)
+
+
+@pytest.fixture
+def refreshed(settings):
+    settings.SANDYQ_SEARCH_REFRESHED_QUERIES = 20
+    cache.delete(kept._key("asked"))
+    cache.delete(kept._key("pending"))
+
+
+def fresh(user, query="партия", **kwargs):
+    """The answer computed now, nothing kept or looked up."""
+    with override_settings(SANDYQ_SEARCH_CACHE_SECONDS=0):
+        return answer(user, query, **kwargs)
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_after_a_publish_the_heavy_queries_asked_lately_are_answered_again(party, refreshed, who):
+    """The readers asked; a record is published (its entry written by the task, which
+    schedules the refresh when it commits); each reader's next search finds the new
+    answer kept, exactly what the statement answers now, without running it."""
+    user = getattr(party.users, who)
+    before = answer(user)
+    assert statements(lambda: answer(user))[1] == 0
+    _who, page_id, _present = publish_new_record(party)
+    after, ran = statements(lambda: answer(user))
+    assert ran == 0
+    assert after == fresh(user)
+    # a public record: every reader of the archive finds it, counted and listed
+    assert page_id in after[1] and page_id not in before[1]
+    assert after[0] == before[0] + 1
+
+
+def test_without_refreshing_a_change_costs_the_next_reader_a_first_search(party, settings):
+    settings.SANDYQ_SEARCH_REFRESHED_QUERIES = 0
+    admin = party.users.admin
+    answer(admin)
+    publish_new_record(party)
+    assert statements(lambda: answer(admin))[1] == 1
+    assert kept.asked() == []
+
+
+def test_only_heavy_queries_are_asked_again_and_only_the_latest(
+    party, refreshed, settings, monkeypatch
+):
+    settings.SANDYQ_SEARCH_REFRESHED_QUERIES = 2
+    admin = party.users.admin
+    answer(admin, sort="newest")
+    answer(admin, sort="oldest")
+    answer(admin)
+    assert len(kept.asked()) == 2  # the oldest of the three fell off
+    answer(admin, sort="oldest")  # kept: asked again without running, not moved up
+    publish_new_record(party)
+    assert statements(lambda: answer(admin))[1] == 0
+    assert statements(lambda: answer(admin, sort="oldest"))[1] == 0
+    assert statements(lambda: answer(admin, sort="newest"))[1] == 1  # not asked lately
+    no_query_heavy(monkeypatch)
+    cache.delete(kept._key("asked"))
+    answer(admin, "ереже")
+    assert kept.asked() == []
+
+
+def test_a_refresh_waiting_to_run_serves_every_change_meanwhile(party, refreshed, monkeypatch):
+    """With a worker (not the immediate backend), changes while a refresh waits
+    schedule no other; once it has started, the next change schedules one."""
+    from search import tasks
+
+    task, enqueued = tasks.refresh_kept_answers_task, []
+    waiting = SimpleNamespace(enqueue=lambda: enqueued.append(task))
+    monkeypatch.setattr(tasks, "refresh_kept_answers_task", waiting)
+    admin = party.users.admin
+    answer(admin)
+    publish_new_record(party)
+    publish_new_record(party)
+    assert len(enqueued) == 1
+    assert statements(lambda: answer(admin))[1] == 1  # not yet refreshed: a first search
+    assert task.call() == 1  # the worker runs it
+    publish_new_record(party)
+    assert len(enqueued) == 2
+    task.call()
+    after, ran = statements(lambda: answer(admin))
+    assert ran == 0 and after == fresh(admin)

@@ -57,6 +57,8 @@ change of the index commits (``changed``, called where the index is written;
 by the same rule. A change that commits while a refresh runs schedules
 another; one waiting refresh serves any number of changes. Nothing about the
 rule above changes: a refreshed answer is used only while its label holds.
+A change of the access rows alone (a role granted, inheritance blocked) is not
+hooked: the next reader of each heavy query pays its first search then.
 """
 
 from __future__ import annotations

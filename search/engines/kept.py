@@ -181,8 +181,8 @@ def asked(with_times: bool = False) -> list:
 
 
 def changed() -> None:
-    """The index or the access rows were written: once that commits, refresh the
-    answers of the heavy queries asked lately (a task; one waiting at a time)."""
+    """The index was written: once that commits, refresh the answers of the heavy
+    queries asked lately (a task; one waiting at a time)."""
     if connection.vendor == "postgresql" and _refreshing():
         transaction.on_commit(_schedule)
 

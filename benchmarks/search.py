@@ -789,7 +789,7 @@ def heavy_words(systems: dict, args, count) -> None:
             (the test settings' immediate tasks), as a worker would run it."""
             from django.db import transaction
 
-            from search.engines import kept
+            from search.tasks import index_changed
 
             started = time.perf_counter()
             with transaction.atomic(), connection.cursor() as cursor:
@@ -797,7 +797,7 @@ def heavy_words(systems: dict, args, count) -> None:
                     "UPDATE search_searchentry SET language = language "
                     "WHERE page_id = (SELECT max(page_id) FROM search_searchentry)"
                 )
-                kept.changed()
+                index_changed()
             refreshes.append((time.perf_counter() - started) * 1000)
 
         def after_an_edit(function):

@@ -20,9 +20,8 @@ from home.models import HomePage, RegionalBranchPage
 from home.signals import inheritance_changed
 
 from . import indexing
-from .engines import kept
 from .service import forget_region_names
-from .tasks import update_entry_task
+from .tasks import index_changed, update_entry_task
 
 logger = logging.getLogger("sandyq.search")
 
@@ -38,7 +37,7 @@ def page_saved(sender, instance, raw=False, **kwargs):
 def records_were_imported(sender, records, **kwargs):
     """A bulk import inserted records without saving each: their entries, at once."""
     indexing.index_records([record.pk for record in records])
-    kept.changed()
+    index_changed()
 
 
 def extraction_finished(sender, task_result, **kwargs):
@@ -46,12 +45,12 @@ def extraction_finished(sender, task_result, **kwargs):
     if task_result.task.module_path != EXTRACTION_TASK or not task_result.args:
         return
     indexing.update_records_showing(task_result.args[0])
-    kept.changed()
+    index_changed()
 
 
 def page_moved(sender, instance, **kwargs):
     indexing.refresh_structure(instance)
-    kept.changed()
+    index_changed()
     indexing.reindex_in_elasticsearch(
         DocumentPage.objects.filter(path__startswith=instance.path).live()
     )

@@ -7,6 +7,8 @@ and at once in development and tests.
 
 from django_tasks import task
 
+from django.db import connection, transaction
+
 from wagtail.models import Page
 
 from . import indexing
@@ -19,7 +21,7 @@ def update_entry_task(page_id: int) -> str:
     if page is None:
         return "missing"
     indexing.update_page(page.specific)
-    kept.changed()
+    index_changed()
     return "updated"
 
 
@@ -30,3 +32,16 @@ def refresh_kept_answers_task() -> int:
     from .engines.database import DatabaseEngine
 
     return DatabaseEngine().refresh_kept_answers()
+
+
+def index_changed() -> None:
+    """The index was written (an entry, an import's batch, a move): once that
+    commits, the heavy queries asked lately are answered again by the task above,
+    one waiting at a time (PostgreSQL; ``search.engines.kept``)."""
+    if connection.vendor == "postgresql" and kept.refreshing():
+        transaction.on_commit(_schedule_refresh)
+
+
+def _schedule_refresh() -> None:
+    if kept.asked() and kept.claim_refresh():
+        refresh_kept_answers_task.enqueue()

@@ -52,8 +52,8 @@ search (0.15–0.3 s at 100,000 documents). So the statements of the heavy
 queries readers asked lately (``remember``: the last
 ``SANDYQ_SEARCH_REFRESHED_QUERIES``, each for ``SANDYQ_SEARCH_CACHE_SECONDS``
 after its last first search) are answered again in the background once a
-change of the index commits (``changed``, called where the index is written;
-``search.tasks.refresh_kept_answers_task``), and kept under the new snapshot
+change of the index commits (``search.tasks.index_changed``, called where the
+index is written, schedules ``refresh_kept_answers_task``), and kept under the new snapshot
 by the same rule. A change that commits while a refresh runs schedules
 another; one waiting refresh serves any number of changes. Nothing about the
 rule above changes: a refreshed answer is used only while its label holds.
@@ -69,7 +69,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 
 from .base import EngineResult
 
@@ -157,13 +157,14 @@ class KeptAnswer:
 PENDING_SECONDS = 300
 
 
-def _refreshing() -> bool:
+def refreshing() -> bool:
+    """Whether heavy statements are remembered and answered again after changes."""
     return bool(settings.SANDYQ_SEARCH_REFRESHED_QUERIES and settings.SANDYQ_SEARCH_CACHE_SECONDS)
 
 
 def remember(sql: str, params) -> None:
     """A reader's heavy statement was answered by running it: refresh it after changes."""
-    if not _refreshing():
+    if not refreshing():
         return
     key, now, entry = _key("asked"), time.time(), (sql, list(params))
     others = [item for item in asked(with_times=True) if item[:2] != entry]
@@ -173,25 +174,17 @@ def remember(sql: str, params) -> None:
 
 def asked(with_times: bool = False) -> list:
     """The heavy statements asked lately, newest first, as (sql, params)."""
-    if not _refreshing():
+    if not refreshing():
         return []
     oldest = time.time() - settings.SANDYQ_SEARCH_CACHE_SECONDS
     items = [item for item in cache.get(_key("asked"), []) if item[2] > oldest]
     return items if with_times else [(sql, params) for sql, params, _at in items]
 
 
-def changed() -> None:
-    """The index was written: once that commits, refresh the answers of the heavy
-    queries asked lately (a task; one waiting at a time)."""
-    if connection.vendor == "postgresql" and _refreshing():
-        transaction.on_commit(_schedule)
-
-
-def _schedule() -> None:
-    if asked() and cache.add(_key("pending"), True, PENDING_SECONDS):
-        from search.tasks import refresh_kept_answers_task
-
-        refresh_kept_answers_task.enqueue()
+def claim_refresh() -> bool:
+    """True for the one change that schedules a refresh while none is waiting
+    (``search.tasks.index_changed``)."""
+    return cache.add(_key("pending"), True, PENDING_SECONDS)
 
 
 def refresh_started() -> None:

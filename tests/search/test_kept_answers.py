@@ -206,7 +206,7 @@ def test_the_triggers_record_each_changing_transaction_once(party):
     assert recorded() == before + 1
 
 
-# Answered again after a change (``kept.changed``, ``refresh_kept_answers_task``)
+# Answered again after a change (``tasks.index_changed``, ``refresh_kept_answers_task``)
 
 
 @pytest.fixture

@@ -57,6 +57,7 @@ def page_moved(sender, instance, **kwargs):
 
 
 def inheritance_changed_below(sender, page, **kwargs):
+    index_changed()  # the access rows below were rewritten: answers kept for them end
     indexing.reindex_in_elasticsearch(
         DocumentPage.objects.filter(path__startswith=page.path).live()
     )

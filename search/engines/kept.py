@@ -57,8 +57,9 @@ index is written, schedules ``refresh_kept_answers_task``), and kept under the n
 by the same rule. A change that commits while a refresh runs schedules
 another; one waiting refresh serves any number of changes. Nothing about the
 rule above changes: a refreshed answer is used only while its label holds.
-A change of the access rows alone (a role granted, inheritance blocked) is not
-hooked: the next reader of each heavy query pays its first search then.
+A block of inheritance (access rows rewritten, no entry) schedules one too; a
+role granted or taken rewrites no row, it changes the reader's own tokens and so
+their statement.
 """
 
 from __future__ import annotations

@@ -288,3 +288,16 @@ def test_a_refresh_waiting_to_run_serves_every_change_meanwhile(party, refreshed
     task.call()
     after, ran = statements(lambda: answer(admin))
     assert ran == 0 and after == fresh(admin)
+
+
+def test_after_inheritance_is_blocked_the_answers_asked_lately_are_answered_again(party, refreshed):
+    """A block rewrites the access rows below it and no entry: the refresh follows
+    it too, and the reader who lost the record no longer finds it, kept."""
+    from home import roles
+
+    reader, secret = party.users.reader, party.docs.secret.pk
+    assert secret in answer(reader, SECRET)[1]
+    roles.set_inheritance_blocked(party.libraries.igilik, True)
+    after, ran = statements(lambda: answer(reader, SECRET))
+    assert ran == 0
+    assert after == fresh(reader, SECRET) and secret not in after[1]

@@ -2,7 +2,9 @@
 
 A page's entry is re-read after every save; with a long file that takes a
 moment, so it runs beside the request in production (``manage.py db_worker``)
-and at once in development and tests.
+and at once in development and tests. After a change of the index, on
+PostgreSQL, the heavy searches asked lately are answered again the same way
+(``index_changed``).
 """
 
 from django_tasks import task

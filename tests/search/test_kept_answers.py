@@ -13,6 +13,7 @@ answer; and without the triggers nothing is kept.
 """
 
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -301,3 +302,20 @@ def test_after_inheritance_is_blocked_the_answers_asked_lately_are_answered_agai
     after, ran = statements(lambda: answer(reader, SECRET))
     assert ran == 0
     assert after == fresh(reader, SECRET) and secret not in after[1]
+
+
+def test_a_remembered_statement_that_fails_does_not_stop_the_refresh(party, refreshed, caplog):
+    """A statement of the code before a deploy may no longer run: it is skipped and
+    logged, and the others are answered again."""
+    from search import tasks
+
+    admin = party.users.admin
+    answer(admin)
+    broken = ("SELECT no_such_column FROM search_searchentry", [])
+    key = kept._key("asked")
+    cache.set(key, [(*broken, time.time()), *cache.get(key)], 600)
+    publish_new_record(party)  # the refresh runs (immediate tasks)
+    assert "A remembered search statement failed again" in caplog.text
+    after, ran = statements(lambda: answer(admin))
+    assert ran == 0 and after == fresh(admin)
+    assert tasks.refresh_kept_answers_task.call() == 2

@@ -723,6 +723,13 @@ def run(args):
     explain(engine, engine_request(queries[0]))
 
 
+# An edit of one document, as the index's change logs and triggers see it.
+EDIT_ONE_ENTRY = (
+    "UPDATE search_searchentry SET language = language "
+    "WHERE page_id = (SELECT max(page_id) FROM search_searchentry)"
+)
+
+
 def heavy_words(systems: dict, args, count) -> None:
     """The heavy-word tier: per word, its matches and each system's median, ms.
 
@@ -762,10 +769,7 @@ def heavy_words(systems: dict, args, count) -> None:
         def after_an_edit(function):
             def run(query):
                 with connection.cursor() as cursor:  # one document edited: one log row
-                    cursor.execute(
-                        "UPDATE search_searchentry SET language = language "
-                        "WHERE page_id = (SELECT max(page_id) FROM search_searchentry)"
-                    )
+                    cursor.execute(EDIT_ONE_ENTRY)
                 return function(query)
 
             return run
@@ -793,10 +797,7 @@ def heavy_words(systems: dict, args, count) -> None:
 
             started = time.perf_counter()
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE search_searchentry SET language = language "
-                    "WHERE page_id = (SELECT max(page_id) FROM search_searchentry)"
-                )
+                cursor.execute(EDIT_ONE_ENTRY)
                 index_changed()
             refreshes.append((time.perf_counter() - started) * 1000)
 
